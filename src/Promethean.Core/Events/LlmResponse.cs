@@ -1,0 +1,24 @@
+using System.Collections.Immutable;
+
+namespace Promethean.Core.Events;
+
+/// <summary>A model's answer to an <c>llm/chat</c> effect (seed 3.2), think-stripped, with normalized tool calls.</summary>
+[TypeName("llm/response")]
+public sealed record LlmResponse(
+    string EffectId,
+    string Text,
+    ImmutableArray<ToolCall> ToolCalls,
+    string? FinishReason,
+    LlmUsage Usage,
+    long LatencyMs,
+    string Model,
+    string Endpoint) : Event, IEffectOutcome
+{
+    public ImmutableSortedDictionary<string, string> Meta { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
+}
+
+/// <summary>A normalized tool call: an id (generated deterministically when the server gave none), a name and JSON arguments.</summary>
+public sealed record ToolCall(string Id, string Name, string Arguments);
+
+/// <summary>Token usage as reported by the server, or estimated with the tokenizer and marked so.</summary>
+public sealed record LlmUsage(int PromptTokens, int CompletionTokens, bool Estimated);
