@@ -1,0 +1,61 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Logging;
+using Promethean.Core;
+using Promethean.Runtime;
+using Promethean.Runtime.Adapters;
+using Promethean.Runtime.Config;
+using Promethean.Runtime.Handlers;
+using Promethean.Stores.Sqlite;
+
+namespace Promethean.Cli;
+
+/// <summary>Wires config, store, handlers, adapters and the engine for one data dir.</summary>
+public sealed class Daemon : IDisposable
+{
+    private readonly DataDirLock _lock;
+    private readonly ILoggerFactory _logs;
+
+    public Daemon(string dataDir, PrometheanConfig config, ILoggerFactory logs)
+    {
+        _lock = DataDirLock.Acquire(dataDir);
+        _logs = logs;
+        Config = config;
+        Store = SqliteStore.Open(Path.Combine(dataDir, "promethean.db"));
+        Guard = new PathGuard(config.Fs.BaseDirectory, config.Fs.Roots, config.Fs.MaxFileBytes);
+        var dispatcher = new EffectDispatcher(
+            [new FsReadHandler(Guard), new FsWriteHandler(Guard)],
+            config.Engine.MaxInFlightPerType, TimeSpan.FromSeconds(config.Engine.EffectTimeoutSeconds), logs.CreateLogger("effects"));
+        Engine = new Engine(Store, Schedule.Systems, dispatcher, config.Engine, TimeProvider.System, logs.CreateLogger("tick"));
+        Engine.Open(Genesis.Build(config));
+    }
+
+    public PrometheanConfig Config { get; }
+    public SqliteStore Store { get; }
+    public PathGuard Guard { get; }
+    public Engine Engine { get; }
+
+    /// <summary>Runs the tick loop with the timer and file watcher adapters until <paramref name="stopping"/>.</summary>
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        using var adapterStop = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        var timers = new TimerAdapter(
+            Config.Timers.ToDictionary(t => t.Key, t => TimeSpan.FromSeconds(t.Value.EverySeconds), StringComparer.Ordinal),
+            Engine.Inbound, TimeProvider.System);
+        using var watcher = new FsWatcherAdapter(Guard, Config.Fs.Watch, Config.Fs.Extensions, TimeSpan.FromSeconds(Config.Fs.RescanSeconds),
+            Engine.Inbound, _logs.CreateLogger("fs"));
+        var adapters = Task.WhenAll(timers.RunAsync(adapterStop.Token), watcher.RunAsync(adapterStop.Token));
+        await Engine.RunAsync(stopping);
+        await adapterStop.CancelAsync();
+        await adapters;
+    }
+
+    public Task RunScriptAsync(IEnumerable<ScriptLine> script, CancellationToken stopping) => Engine.RunScriptAsync(script, stopping);
+
+    public static ImmutableArray<ScheduledSystem> Systems => Schedule.Systems;
+
+    public void Dispose()
+    {
+        Store.Dispose();
+        _lock.Dispose();
+    }
+}

@@ -1,0 +1,110 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Promethean.Runtime.Config;
+
+/// <summary>A configuration problem, named by key; the CLI exits with code 2.</summary>
+public sealed class ConfigException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>Loads, binds and validates configuration; unknown keys and bad values are errors naming the key.</summary>
+public static class ConfigLoader
+{
+    public const string EnvironmentPrefix = "PROMETHEAN__";
+
+    public static PrometheanConfig Load(string? jsonPath, IDictionary<string, string?>? overrides = null)
+    {
+        var builder = new ConfigurationBuilder();
+        if (jsonPath is not null)
+        {
+            if (!File.Exists(jsonPath))
+                throw new ConfigException($"config file not found: {jsonPath}");
+            builder.AddJsonFile(Path.GetFullPath(jsonPath), optional: false);
+        }
+        builder.AddEnvironmentVariables(EnvironmentPrefix);
+        if (overrides is not null)
+            builder.AddInMemoryCollection(overrides);
+
+        IConfigurationRoot root;
+        try
+        {
+            root = builder.Build();
+        }
+        catch (Exception e) when (e is FormatException or InvalidDataException or System.Text.Json.JsonException)
+        {
+            throw new ConfigException($"config file {jsonPath} is not valid JSON: {e.InnerException?.Message ?? e.Message}", e);
+        }
+
+        var config = new PrometheanConfig();
+        try
+        {
+            root.Bind(config, o => o.ErrorOnUnknownConfiguration = true);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ConfigException($"invalid configuration: {e.Message}", e);
+        }
+        ApplyDefaults(config);
+        var errors = Validate(config).ToList();
+        if (errors.Count > 0)
+            throw new ConfigException("invalid configuration: " + string.Join("; ", errors));
+        return config;
+    }
+
+    private static void ApplyDefaults(PrometheanConfig config)
+    {
+        if (config.Fs.Roots.Count == 0)
+            config.Fs.Roots.Add("docs/notes");
+        if (config.Fs.Watch.Count == 0)
+            config.Fs.Watch.AddRange(config.Fs.Roots);
+        if (config.Fs.Extensions.Count == 0)
+            config.Fs.Extensions.AddRange([".md", ".txt"]);
+        if (config.Timers.Count == 0)
+            config.Timers["janitor"] = new TimerConfig { EverySeconds = 3600 };
+        if (config.Cephalons.Count == 0)
+        {
+            config.Cephalons.Add(new CephalonConfig
+            {
+                Name = "Duck",
+                Sessions =
+                [
+                    new SessionConfig { Name = "janitor", Circuit = "c1-survival", Focus = "upkeep", EventTypes = ["timer/tick"] },
+                    new SessionConfig { Name = "c3-symbolic", Circuit = "c3-symbolic", Focus = "conversation", Channels = ["*"] },
+                ],
+            });
+        }
+    }
+
+    public static IEnumerable<string> Validate(PrometheanConfig c)
+    {
+        if (c.Engine.MaxBatch < 1)
+            yield return "Engine:MaxBatch must be at least 1";
+        if (c.Engine.InboundCapacity < c.Engine.MaxBatch)
+            yield return "Engine:InboundCapacity must be at least Engine:MaxBatch";
+        if (c.Engine.MaxInFlightPerType < 1)
+            yield return "Engine:MaxInFlightPerType must be at least 1";
+        if (c.Engine.EffectTimeoutSeconds <= 0)
+            yield return "Engine:EffectTimeoutSeconds must be positive";
+        if (c.Engine.SnapshotEveryTicks < 0)
+            yield return "Engine:SnapshotEveryTicks must not be negative";
+        if (c.Fs.MaxFileBytes < 1)
+            yield return "Fs:MaxFileBytes must be positive";
+        if (c.Fs.RescanSeconds <= 0)
+            yield return "Fs:RescanSeconds must be positive";
+        foreach (var (name, timer) in c.Timers)
+        {
+            if (timer.EverySeconds <= 0)
+                yield return $"Timers:{name}:EverySeconds must be positive";
+        }
+        for (var i = 0; i < c.Cephalons.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(c.Cephalons[i].Name))
+                yield return $"Cephalons:{i}:Name must not be empty";
+            for (var j = 0; j < c.Cephalons[i].Sessions.Count; j++)
+            {
+                if (string.IsNullOrWhiteSpace(c.Cephalons[i].Sessions[j].Name))
+                    yield return $"Cephalons:{i}:Sessions:{j}:Name must not be empty";
+                if (c.Cephalons[i].Sessions[j].QueueCapacity < 1)
+                    yield return $"Cephalons:{i}:Sessions:{j}:QueueCapacity must be at least 1";
+            }
+        }
+    }
+}

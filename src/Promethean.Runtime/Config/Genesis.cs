@@ -1,0 +1,36 @@
+using System.Collections.Immutable;
+using Promethean.Core;
+using Promethean.Core.Components;
+
+namespace Promethean.Runtime.Config;
+
+/// <summary>Builds the first world of a data dir from configuration: cephalons and their sessions.</summary>
+public static class Genesis
+{
+    public static World Build(PrometheanConfig config)
+    {
+        var world = World.Empty;
+        foreach (var c in config.Cephalons)
+        {
+            world = world.Spawn(out var cephalonId);
+            var sessionIds = ImmutableSortedSet.CreateBuilder<EntityId>();
+            foreach (var s in c.Sessions)
+            {
+                world = world.Spawn(out var sessionId);
+                sessionIds.Add(sessionId);
+                var session = new Session(
+                    s.Name, cephalonId, s.Circuit,
+                    new SessionSubscriptions(
+                        ImmutableSortedSet.CreateRange(StringComparer.Ordinal, s.EventTypes),
+                        ImmutableSortedSet.CreateRange(StringComparer.Ordinal, s.Channels)),
+                    [], [], [], s.Focus, new SessionBudgets(), SessionStatus.Idle)
+                { QueueCapacity = s.QueueCapacity };
+                world = world with { Sessions = world.Sessions.Add(sessionId, session) };
+            }
+            var cephalon = new Cephalon(c.Name, new CephalonPolicy(c.Model, c.ContextWindowTokens),
+                ImmutableSortedDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal), sessionIds.ToImmutable());
+            world = world with { Cephalons = world.Cephalons.Add(cephalonId, cephalon) };
+        }
+        return world;
+    }
+}

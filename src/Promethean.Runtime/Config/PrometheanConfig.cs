@@ -1,0 +1,62 @@
+namespace Promethean.Runtime.Config;
+
+/// <summary>The whole configuration: JSON file plus <c>PROMETHEAN__Section__Key</c> environment overrides.</summary>
+public sealed class PrometheanConfig
+{
+    public EngineOptions Engine { get; set; } = new();
+    public FsConfig Fs { get; set; } = new();
+
+    /// <summary>Timers by name; each fires <c>timer/tick</c> at its cadence.</summary>
+    public Dictionary<string, TimerConfig> Timers { get; set; } = [];
+
+    /// <summary>Cephalons and their sessions. Empty means the built-in default cephalon "Duck".</summary>
+    public List<CephalonConfig> Cephalons { get; set; } = [];
+}
+
+/// <summary>File roots the effects may touch, and what the watcher follows.</summary>
+public sealed class FsConfig
+{
+    /// <summary>Relative paths in effects and events resolve against this directory.</summary>
+    public string BaseDirectory { get; set; } = ".";
+
+    /// <summary>Folders file effects may read and write; nothing outside them.</summary>
+    public List<string> Roots { get; set; } = [];
+
+    /// <summary>Folders the watcher follows (each must be inside a root). Empty: the roots.</summary>
+    public List<string> Watch { get; set; } = [];
+
+    public List<string> Extensions { get; set; } = [];
+
+    /// <summary>Seconds between full rescans that catch events the OS watcher dropped.</summary>
+    public double RescanSeconds { get; set; } = 30;
+
+    public long MaxFileBytes { get; set; } = 4 * 1024 * 1024;
+}
+
+public sealed class TimerConfig
+{
+    public double EverySeconds { get; set; } = 3600;
+}
+
+public sealed class CephalonConfig
+{
+    public string Name { get; set; } = "";
+    public string Model { get; set; } = "builtin";
+    public int ContextWindowTokens { get; set; } = 8192;
+    public List<SessionConfig> Sessions { get; set; } = [];
+}
+
+public sealed class SessionConfig
+{
+    public string Name { get; set; } = "";
+    public string Circuit { get; set; } = "c1-survival";
+    public string Focus { get; set; } = "";
+
+    /// <summary>Discord channel ids delivered to this session; "*" for every channel.</summary>
+    public List<string> Channels { get; set; } = [];
+
+    /// <summary>Event types always delivered (hard subscriptions), e.g. <c>timer/tick</c>.</summary>
+    public List<string> EventTypes { get; set; } = [];
+
+    public int QueueCapacity { get; set; } = 256;
+}

@@ -1,0 +1,197 @@
+using System.Collections.Immutable;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Promethean.Core;
+using Promethean.Core.Effects;
+using Promethean.Core.Events;
+using Promethean.Core.Serialization;
+using Promethean.Stores.Sqlite;
+
+namespace Promethean.Runtime;
+
+/// <summary>
+/// The tick loop (DESIGN 2): takes a bounded batch of inbound events, stamps the time once, runs the
+/// schedule, commits the journal row, store effects, outbox and world changes in one transaction,
+/// then dispatches external effects whose outcomes come back as inbound events on a later tick.
+/// </summary>
+public sealed class Engine
+{
+    public const string ScriptCursor = "script";
+
+    private readonly SqliteStore _store;
+    private readonly ImmutableArray<ScheduledSystem> _systems;
+    private readonly EffectDispatcher _dispatcher;
+    private readonly EngineOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _log;
+    private readonly Channel<Event> _inbound;
+    private World _world = World.Empty;
+    private TickReport? _last;
+    private long _statusAt;
+    private long _statusTick;
+
+    public Engine(SqliteStore store, ImmutableArray<ScheduledSystem> systems, EffectDispatcher dispatcher,
+        EngineOptions options, TimeProvider time, ILogger log)
+    {
+        _store = store;
+        _systems = systems;
+        _dispatcher = dispatcher;
+        _options = options;
+        _time = time;
+        _log = log;
+        _inbound = Channel.CreateBounded<Event>(new BoundedChannelOptions(options.InboundCapacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = true,
+        });
+    }
+
+    public World World => _world;
+
+    public TickReport? LastTick => _last;
+
+    /// <summary>Where adapters and effect outcomes put events for the next ticks.</summary>
+    public ChannelWriter<Event> Inbound => _inbound.Writer;
+
+    public int InboundDepth => _inbound.Reader.Count;
+
+    public int EffectsInFlight => _dispatcher.InFlight;
+
+    /// <summary>Raised on the loop thread after each commit.</summary>
+    public event Action<TickReport>? Committed;
+
+    /// <summary>Resumes from the last committed world, or records <paramref name="genesis"/> for a new data dir.</summary>
+    public void Open(World genesis)
+    {
+        if (_store.HasWorld)
+        {
+            _world = _store.LoadWorld();
+            _log.LogInformation("resumed at tick {Tick}", _world.Tick);
+        }
+        else
+        {
+            _store.WriteGenesis(genesis);
+            _world = genesis;
+            _log.LogInformation("new world recorded as genesis");
+        }
+    }
+
+    /// <summary>Runs and commits one tick. Synchronous: nothing else touches the world meanwhile.</summary>
+    public TickReport Step(ImmutableArray<Event> batch, long timeMs, ImmutableSortedDictionary<string, long>? cursors = null)
+    {
+        var previous = _world;
+        var world = Schedule.BeginTick(previous, Math.Max(timeMs, previous.TimeMs), batch);
+        var times = ImmutableSortedDictionary.CreateBuilder<string, long>(StringComparer.Ordinal);
+        foreach (var system in _systems)
+        {
+            var started = _time.GetTimestamp();
+            world = system.Update(world, _store);
+            times[system.Name] = (long)_time.GetElapsedTime(started).TotalMicroseconds;
+        }
+        var hash = WorldHash.Compute(world);
+        _store.Commit(new TickCommit(previous, world, hash, cursors ?? TickCommit.NoCursors));
+        if (_options.SnapshotEveryTicks > 0 && world.Tick % _options.SnapshotEveryTicks == 0)
+            _store.WriteSnapshot(world);
+        _world = world;
+        _last = new TickReport(world.Tick, world.TimeMs, batch.Length, world.EventsOut.Length, world.Effects, hash.Hex, times.ToImmutable());
+        Committed?.Invoke(_last);
+        return _last;
+    }
+
+    /// <summary>
+    /// The daemon loop: waits for inbound events (no busy loop when idle), ticks, dispatches. On
+    /// cancellation the tick in progress commits first, then the loop returns.
+    /// </summary>
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        foreach (var pending in _store.PendingOutbox())
+            DispatchToInbound(pending.Effect, stopping);
+
+        using var status = _options.StatusEverySeconds > 0
+            ? _time.CreateTimer(_ => LogStatus(), null, TimeSpan.FromSeconds(_options.StatusEverySeconds), TimeSpan.FromSeconds(_options.StatusEverySeconds))
+            : null;
+
+        while (true)
+        {
+            Event first;
+            try
+            {
+                first = await _inbound.Reader.ReadAsync(stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            var batch = ImmutableArray.CreateBuilder<Event>(Math.Min(_options.MaxBatch, _inbound.Reader.Count + 2));
+            batch.Add(first);
+            while (batch.Count < _options.MaxBatch && _inbound.Reader.TryRead(out var more))
+                batch.Add(more);
+            if (_options.RecordSystemTimes && _last is not null)
+                batch.Add(new DebugTimings(_last.Tick, _last.SystemMicroseconds));
+
+            var report = Step(batch.ToImmutable(), _time.GetUtcNow().ToUnixTimeMilliseconds());
+            foreach (var effect in report.ExternalEffects)
+                DispatchToInbound(effect, stopping);
+        }
+        _log.LogInformation("stopped after committing tick {Tick}", _world.Tick);
+    }
+
+    /// <summary>
+    /// Lockstep run over a scripted input: each script line is one tick, and the outcomes of a tick's
+    /// effects are awaited and delivered, sorted by effect id, at the head of the next tick. Resumes
+    /// after the last committed line, so a killed run restarted gives the same hashes as an unbroken one.
+    /// </summary>
+    public async Task RunScriptAsync(IEnumerable<ScriptLine> script, CancellationToken stopping)
+    {
+        var cursor = _store.Cursor(ScriptCursor);
+        var outcomes = await DispatchAllAsync(_store.PendingOutbox().Select(p => p.Effect), stopping);
+        foreach (var line in script.Skip(checked((int)cursor)))
+        {
+            if (stopping.IsCancellationRequested)
+                return;
+            cursor++;
+            var report = Step([.. outcomes, .. line.Events], line.TimeMs, ImmutableSortedDictionary<string, long>.Empty.Add(ScriptCursor, cursor));
+            outcomes = await DispatchAllAsync(report.ExternalEffects, stopping);
+        }
+        while (!outcomes.IsEmpty && !stopping.IsCancellationRequested)
+        {
+            var report = Step(outcomes, _world.TimeMs);
+            outcomes = await DispatchAllAsync(report.ExternalEffects, stopping);
+        }
+    }
+
+    private async Task<ImmutableArray<Event>> DispatchAllAsync(IEnumerable<Effect> effects, CancellationToken stopping)
+    {
+        var results = await Task.WhenAll(effects.Select(e => _dispatcher.DispatchAsync(e, stopping)));
+        return [.. results.OrderBy(e => ((IEffectOutcome)e).EffectId, StringComparer.Ordinal)];
+    }
+
+    private void DispatchToInbound(Effect effect, CancellationToken stopping) =>
+        _ = Task.Run(async () =>
+        {
+            var outcome = await _dispatcher.DispatchAsync(effect, stopping);
+            if (stopping.IsCancellationRequested)
+                return;
+            try
+            {
+                await _inbound.Writer.WriteAsync(outcome, stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                // The outbox row stays pending and is dispatched again on the next start.
+            }
+        }, CancellationToken.None);
+
+    private void LogStatus()
+    {
+        var tick = _world.Tick;
+        var now = _time.GetTimestamp();
+        var seconds = _statusAt == 0 ? _options.StatusEverySeconds : _time.GetElapsedTime(_statusAt, now).TotalSeconds;
+        var rate = (tick - _statusTick) / Math.Max(seconds, 1e-3);
+        _statusAt = now;
+        _statusTick = tick;
+        _log.LogInformation("tick {Tick} | {Rate:0.0} ticks/s | inbound queue {Depth} | effects in flight {InFlight} | last tick {Micros} µs",
+            tick, rate, InboundDepth, EffectsInFlight, _last?.SystemMicroseconds.Values.Sum() ?? 0);
+    }
+
+}

@@ -1,0 +1,26 @@
+namespace Promethean.Runtime;
+
+/// <summary>Knobs of the tick loop and the effect runner.</summary>
+public sealed class EngineOptions
+{
+    /// <summary>Most inbound events taken into one tick.</summary>
+    public int MaxBatch { get; set; } = 1000;
+
+    /// <summary>Capacity of the inbound queue; producers wait when it is full.</summary>
+    public int InboundCapacity { get; set; } = 100_000;
+
+    /// <summary>External effects in flight per effect type.</summary>
+    public int MaxInFlightPerType { get; set; } = 8;
+
+    /// <summary>Per-effect timeout in seconds.</summary>
+    public double EffectTimeoutSeconds { get; set; } = 60;
+
+    /// <summary>Write a full world snapshot every this many ticks (0: never past genesis).</summary>
+    public int SnapshotEveryTicks { get; set; } = 1000;
+
+    /// <summary>Journal per-system times as <c>debug/system-times</c> events. Off for scripted, comparable runs.</summary>
+    public bool RecordSystemTimes { get; set; } = true;
+
+    /// <summary>Seconds between status lines (tick rate, queue depth) on the console; 0 turns them off.</summary>
+    public double StatusEverySeconds { get; set; } = 10;
+}

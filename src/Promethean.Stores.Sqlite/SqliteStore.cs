@@ -1,0 +1,369 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
+using Promethean.Core;
+using Promethean.Core.Effects;
+using Promethean.Core.Events;
+using Promethean.Core.Serialization;
+
+namespace Promethean.Stores.Sqlite;
+
+/// <summary>
+/// The default store: one SQLite file in WAL mode with the journal, the current world's components,
+/// memories, the outbox, ingress cursors and snapshots. Every tick commits in one transaction, so a
+/// crash at any instant leaves the last committed tick whole. Not thread-safe: the tick loop owns it.
+/// </summary>
+public sealed class SqliteStore : IStoreReader, IDisposable
+{
+    private readonly SqliteConnection _db;
+
+    private SqliteStore(SqliteConnection db)
+    {
+        _db = db;
+        Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;");
+        Execute(Schema);
+    }
+
+    /// <summary>Opens (creating if needed) the store file at <paramref name="path"/>.</summary>
+    public static SqliteStore Open(string path)
+    {
+        var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        db.Open();
+        return new SqliteStore(db);
+    }
+
+    /// <summary>A private in-memory store, used by replay and tests.</summary>
+    public static SqliteStore InMemory()
+    {
+        var db = new SqliteConnection("Data Source=:memory:");
+        db.Open();
+        return new SqliteStore(db);
+    }
+
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS journal(
+            tick INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL, events_in TEXT NOT NULL,
+            world_hash TEXT NOT NULL, parts TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS world_meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS world_components(
+            tbl TEXT NOT NULL, entity INTEGER NOT NULL, json TEXT NOT NULL, PRIMARY KEY(tbl, entity));
+        CREATE TABLE IF NOT EXISTS snapshots(tick INTEGER PRIMARY KEY, world TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS outbox(
+            effect_id TEXT PRIMARY KEY, tick INTEGER NOT NULL, type TEXT NOT NULL, payload TEXT NOT NULL,
+            status TEXT NOT NULL, outcome TEXT);
+        CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(status) WHERE status = 'pending';
+        CREATE TABLE IF NOT EXISTS cursors(name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS memories(
+            id TEXT PRIMARY KEY, kind TEXT NOT NULL, text TEXT NOT NULL, original TEXT NOT NULL,
+            source_key TEXT NOT NULL, source TEXT NOT NULL, tags TEXT NOT NULL, nexus_keys TEXT NOT NULL,
+            lifecycle TEXT NOT NULL, created_ms INTEGER NOT NULL);
+        CREATE UNIQUE INDEX IF NOT EXISTS memories_source ON memories(source_key);
+        """;
+
+    // ---- reads for systems -------------------------------------------------------------------
+
+    public Memory? GetMemory(string id) => QueryMemory("SELECT * FROM memories WHERE id = $k", id);
+
+    public Memory? FindBySourceKey(string sourceKey) => QueryMemory("SELECT * FROM memories WHERE source_key = $k", sourceKey);
+
+    public long MemoryCount => Scalar<long>("SELECT count(*) FROM memories");
+
+    public IReadOnlyList<Memory> AllMemories()
+    {
+        using var cmd = Command("SELECT * FROM memories ORDER BY id");
+        using var r = cmd.ExecuteReader();
+        var list = new List<Memory>();
+        while (r.Read())
+            list.Add(ReadMemory(r));
+        return list;
+    }
+
+    /// <summary>SHA-256 over every memory row in id order: equal digests mean equal memory stores.</summary>
+    public string MemoryDigest()
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var m in AllMemories())
+            hash.AppendData(CanonicalJson.Serialize(m));
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    private Memory? QueryMemory(string sql, string key)
+    {
+        using var cmd = Command(sql, ("$k", key));
+        using var r = cmd.ExecuteReader();
+        return r.Read() ? ReadMemory(r) : null;
+    }
+
+    private static Memory ReadMemory(SqliteDataReader r) => new(
+        r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4),
+        CanonicalJson.Deserialize<ImmutableSortedDictionary<string, string>>(r.GetString(5)),
+        CanonicalJson.Deserialize<ImmutableSortedSet<string>>(r.GetString(6)),
+        CanonicalJson.Deserialize<ImmutableSortedSet<string>>(r.GetString(7)),
+        r.GetString(8), r.GetInt64(9));
+
+    // ---- the tick commit ---------------------------------------------------------------------
+
+    /// <summary>
+    /// Commits a tick atomically: its journal row, the store effects in order, external effects into
+    /// the outbox, outcomes closing their outbox rows, the changed components and the cursors.
+    /// </summary>
+    public void Commit(TickCommit commit)
+    {
+        var world = commit.Next;
+        using var tx = _db.BeginTransaction();
+        using (var cmd = Command("INSERT INTO journal(tick, time_ms, events_in, world_hash, parts) VALUES($t, $time, $ev, $h, $p)",
+                   ("$t", world.Tick), ("$time", world.TimeMs), ("$ev", EventsJson(world.EventsIn)),
+                   ("$h", commit.Hash.Hex), ("$p", CanonicalJson.SerializeToString(commit.Hash.Parts))))
+            cmd.ExecuteNonQuery();
+
+        ApplyStoreEffects(world.Effects);
+
+        foreach (var effect in world.Effects.Where(e => !e.IsStoreEffect))
+        {
+            using var cmd = Command("INSERT INTO outbox(effect_id, tick, type, payload, status) VALUES($id, $t, $type, $p, 'pending')",
+                ("$id", effect.Id), ("$t", world.Tick), ("$type", effect.Type), ("$p", Encoding.UTF8.GetString(CanonicalJson.SerializeEffect(effect))));
+            cmd.ExecuteNonQuery();
+        }
+        foreach (var outcome in world.EventsIn.OfType<IEffectOutcome>())
+        {
+            using var cmd = Command("UPDATE outbox SET status = 'done', outcome = $o WHERE effect_id = $id",
+                ("$id", outcome.EffectId), ("$o", ((Event)outcome).Type));
+            cmd.ExecuteNonQuery();
+        }
+
+        WriteWorldDiff(commit.Previous, world);
+        foreach (var (name, value) in commit.Cursors)
+        {
+            using var cmd = Command("INSERT INTO cursors(name, value) VALUES($n, $v) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                ("$n", name), ("$v", value));
+            cmd.ExecuteNonQuery();
+        }
+        tx.Commit();
+    }
+
+    /// <summary>Applies store effects (<c>mem/put</c>, ...) in order. Replay calls this with journaled effects.</summary>
+    public void ApplyStoreEffects(IEnumerable<Effect> effects)
+    {
+        foreach (var effect in effects.Where(e => e.IsStoreEffect))
+        {
+            switch (effect)
+            {
+                case MemPut put:
+                    PutMemory(put.Memory);
+                    break;
+                default:
+                    throw new InvalidOperationException($"no store handler for store effect '{effect.Type}'");
+            }
+        }
+    }
+
+    private void PutMemory(Memory m)
+    {
+        using var cmd = Command("""
+            INSERT INTO memories(id, kind, text, original, source_key, source, tags, nexus_keys, lifecycle, created_ms)
+            VALUES($id, $kind, $text, $orig, $sk, $src, $tags, $keys, $life, $created)
+            ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, text = excluded.text, original = excluded.original,
+                source = excluded.source, tags = excluded.tags, nexus_keys = excluded.nexus_keys,
+                lifecycle = excluded.lifecycle
+            """,
+            ("$id", m.Id), ("$kind", m.Kind), ("$text", m.Text), ("$orig", m.Original), ("$sk", m.SourceKey),
+            ("$src", CanonicalJson.SerializeToString(m.Source)), ("$tags", CanonicalJson.SerializeToString(m.Tags)),
+            ("$keys", CanonicalJson.SerializeToString(m.NexusKeys)), ("$life", m.Lifecycle), ("$created", m.CreatedMs));
+        cmd.ExecuteNonQuery();
+    }
+
+    private void WriteWorldDiff(World previous, World next)
+    {
+        foreach (var table in ComponentTables.All)
+        {
+            if (ReferenceEquals(table.Reference(previous), table.Reference(next)))
+                continue;
+            foreach (var (id, component) in table.Entries(next))
+            {
+                if (ReferenceEquals(table.Get(previous, id), component))
+                    continue;
+                using var cmd = Command("INSERT INTO world_components(tbl, entity, json) VALUES($t, $e, $j) ON CONFLICT(tbl, entity) DO UPDATE SET json = excluded.json",
+                    ("$t", table.Name), ("$e", id.Value), ("$j", CanonicalJson.SerializeToString(component)));
+                cmd.ExecuteNonQuery();
+            }
+            foreach (var (id, _) in table.Entries(previous))
+            {
+                if (table.Get(next, id) is not null)
+                    continue;
+                using var cmd = Command("DELETE FROM world_components WHERE tbl = $t AND entity = $e", ("$t", table.Name), ("$e", id.Value));
+                cmd.ExecuteNonQuery();
+            }
+        }
+        foreach (var (key, value) in new[] { ("tick", next.Tick), ("time_ms", next.TimeMs), ("next_entity_id", next.NextEntityId) })
+        {
+            using var cmd = Command("INSERT INTO world_meta(key, value) VALUES($k, $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value", ("$k", key), ("$v", value));
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    // ---- genesis, restore, snapshots ---------------------------------------------------------
+
+    /// <summary>True when the store has a committed world (a genesis snapshot at least).</summary>
+    public bool HasWorld => Scalar<long>("SELECT count(*) FROM snapshots") > 0;
+
+    /// <summary>Records the world a run starts from, as snapshot 0 and as the current state.</summary>
+    public void WriteGenesis(World genesis)
+    {
+        using var tx = _db.BeginTransaction();
+        WriteSnapshot(genesis);
+        WriteWorldDiff(World.Empty, genesis);
+        tx.Commit();
+    }
+
+    public void WriteSnapshot(World world)
+    {
+        using var cmd = Command("INSERT OR REPLACE INTO snapshots(tick, world) VALUES($t, $w)", ("$t", world.Tick), ("$w", SnapshotJson(world)));
+        cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>The snapshot at the greatest tick not after <paramref name="tick"/>.</summary>
+    public World? ReadSnapshot(long tick = 0)
+    {
+        using var cmd = Command("SELECT world FROM snapshots WHERE tick <= $t ORDER BY tick DESC LIMIT 1", ("$t", tick));
+        return cmd.ExecuteScalar() is string json ? ParseSnapshot(json) : null;
+    }
+
+    /// <summary>Loads the last committed world from the component tables.</summary>
+    public World LoadWorld()
+    {
+        var world = World.Empty with
+        {
+            Tick = Meta("tick"),
+            TimeMs = Meta("time_ms"),
+            NextEntityId = Math.Max(1, Meta("next_entity_id")),
+        };
+        using var cmd = Command("SELECT tbl, entity, json FROM world_components ORDER BY tbl, entity");
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            var table = ComponentTables.ByName(r.GetString(0));
+            world = table.Set(world, new EntityId(r.GetInt64(1)), CanonicalJson.Deserialize(r.GetString(2), table.ComponentType));
+        }
+        return world;
+    }
+
+    public static string SnapshotJson(World world)
+    {
+        var root = new JsonObject
+        {
+            ["tick"] = world.Tick,
+            ["timeMs"] = world.TimeMs,
+            ["nextEntityId"] = world.NextEntityId,
+        };
+        var tables = new JsonObject();
+        foreach (var table in ComponentTables.All)
+        {
+            var entries = new JsonObject();
+            foreach (var (id, component) in table.Entries(world))
+                entries[id.ToString()] = JsonSerializer.SerializeToNode(component, table.ComponentType, CanonicalJson.Options);
+            tables[table.Name] = entries;
+        }
+        root["components"] = tables;
+        return Encoding.UTF8.GetString(CanonicalJson.Write(root));
+    }
+
+    public static World ParseSnapshot(string json)
+    {
+        var root = JsonNode.Parse(json)!.AsObject();
+        var world = World.Empty with
+        {
+            Tick = root["tick"]!.GetValue<long>(),
+            TimeMs = root["timeMs"]!.GetValue<long>(),
+            NextEntityId = root["nextEntityId"]!.GetValue<long>(),
+        };
+        foreach (var (name, entries) in root["components"]!.AsObject())
+        {
+            var table = ComponentTables.ByName(name);
+            foreach (var (id, node) in entries!.AsObject())
+                world = table.Set(world, EntityId.Parse(id), node.Deserialize(table.ComponentType, CanonicalJson.Options)!);
+        }
+        return world;
+    }
+
+    private long Meta(string key)
+    {
+        using var cmd = Command("SELECT value FROM world_meta WHERE key = $k", ("$k", key));
+        return cmd.ExecuteScalar() is long v ? v : 0;
+    }
+
+    // ---- journal, outbox, cursors ------------------------------------------------------------
+
+    public long LastTick => Scalar<long>("SELECT coalesce(max(tick), 0) FROM journal");
+
+    public IEnumerable<JournalEntry> ReadJournal(long fromTick = 1)
+    {
+        using var cmd = Command("SELECT tick, time_ms, events_in, world_hash, parts FROM journal WHERE tick >= $t ORDER BY tick", ("$t", fromTick));
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            yield return new JournalEntry(r.GetInt64(0), r.GetInt64(1), ParseEvents(r.GetString(2)), r.GetString(3),
+                CanonicalJson.Deserialize<ImmutableSortedDictionary<string, string>>(r.GetString(4)));
+        }
+    }
+
+    public JournalEntry? ReadJournalEntry(long tick) => ReadJournal(tick).FirstOrDefault(e => e.Tick == tick);
+
+    public IReadOnlyList<OutboxEntry> PendingOutbox()
+    {
+        using var cmd = Command("SELECT effect_id, tick, payload FROM outbox WHERE status = 'pending' ORDER BY tick, effect_id");
+        using var r = cmd.ExecuteReader();
+        var list = new List<OutboxEntry>();
+        while (r.Read())
+            list.Add(new OutboxEntry(r.GetString(0), r.GetInt64(1), CanonicalJson.DeserializeEffect(r.GetString(2))));
+        return list;
+    }
+
+    public long Cursor(string name)
+    {
+        using var cmd = Command("SELECT value FROM cursors WHERE name = $n", ("$n", name));
+        return cmd.ExecuteScalar() is long v ? v : 0;
+    }
+
+    public static string EventsJson(IEnumerable<Event> events)
+    {
+        var sb = new StringBuilder("[");
+        foreach (var e in events)
+        {
+            if (sb.Length > 1)
+                sb.Append(',');
+            sb.Append(Encoding.UTF8.GetString(CanonicalJson.SerializeEvent(e)));
+        }
+        return sb.Append(']').ToString();
+    }
+
+    public static ImmutableArray<Event> ParseEvents(string json) =>
+        [.. JsonNode.Parse(json)!.AsArray().Select(n => CanonicalJson.DeserializeEvent(n!.ToJsonString()))];
+
+    // ---- plumbing ----------------------------------------------------------------------------
+
+    private void Execute(string sql)
+    {
+        using var cmd = Command(sql);
+        cmd.ExecuteNonQuery();
+    }
+
+    private T Scalar<T>(string sql)
+    {
+        using var cmd = Command(sql);
+        return (T)Convert.ChangeType(cmd.ExecuteScalar()!, typeof(T), CultureInfo.InvariantCulture);
+    }
+
+    private SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters)
+    {
+        var cmd = _db.CreateCommand();
+        cmd.CommandText = sql;
+        foreach (var (name, value) in parameters)
+            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return cmd;
+    }
+
+    public void Dispose() => _db.Dispose();
+}
