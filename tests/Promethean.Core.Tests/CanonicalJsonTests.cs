@@ -1,0 +1,55 @@
+using System.Collections.Immutable;
+using System.Text;
+using Promethean.Core.Effects;
+using Promethean.Core.Events;
+using Promethean.Core.Serialization;
+
+namespace Promethean.Core.Tests;
+
+public sealed class CanonicalJsonTests
+{
+    public static TheoryData<Event> Events() =>
+    [
+        new DiscordMessageNew("1", "2", null, "3", "ada", false, "héllo \"world\"\n", 10),
+        new FsFileCreated("docs/notes/a.md", "abc", 12),
+        new TimerTick("janitor", 99),
+        new MemoryCreated("m1", "note", ["b", "a"], ["tag:x"]),
+        new LlmResponse("1-0", "hi", [new ToolCall("c1", "search", "{\"q\":1}")], null, new LlmUsage(3, 4, true), 12, "m", "local"),
+        new EffectError("1-2", "fs/read", "path escapes root", true) { Meta = ImmutableSortedDictionary<string, string>.Empty.Add("purpose", "x") },
+        new LlmEmbedResult("1-3", "minilm", [[0.25f, -1.5f], [3e-8f, 1f]]),
+        new SentinelRetry(new EntityId(4), 2, ["title: empty"]),
+    ];
+
+    [Theory]
+    [MemberData(nameof(Events))]
+    public void Event_RoundTrips_ToIdenticalBytes(Event e)
+    {
+        var bytes = CanonicalJson.SerializeEvent(e);
+        var back = CanonicalJson.DeserializeEvent(Encoding.UTF8.GetString(bytes));
+        back.Type.ShouldBe(e.Type);
+        CanonicalJson.SerializeEvent(back).ShouldBe(bytes);
+    }
+
+    [Fact]
+    public void Serialize_SortsKeysOrdinally()
+    {
+        var json = Encoding.UTF8.GetString(CanonicalJson.SerializeEvent(new TimerTick("t", 1)));
+        json.ShouldBe("{\"dueMs\":1,\"timer\":\"t\",\"type\":\"timer/tick\"}");
+    }
+
+    [Fact]
+    public void Effect_RoundTripsWithIdAndMeta()
+    {
+        var effect = new FsWrite("a.md", "x", "h") { Id = "3-1", Meta = ImmutableSortedDictionary<string, string>.Empty.Add("k", "v") };
+        var back = CanonicalJson.DeserializeEffect(Encoding.UTF8.GetString(CanonicalJson.SerializeEffect(effect)));
+        back.ShouldBeOfType<FsWrite>().Id.ShouldBe("3-1");
+        back.Meta["k"].ShouldBe("v");
+    }
+
+    [Fact]
+    public void DeserializeEvent_UnknownType_NamesIt()
+    {
+        Should.Throw<System.Text.Json.JsonException>(() => CanonicalJson.DeserializeEvent("{\"type\":\"nope/never\"}"))
+            .Message.ShouldContain("nope/never");
+    }
+}

@@ -1,0 +1,50 @@
+using Promethean.Core.Components;
+using Promethean.Core.Events;
+using Promethean.Core.Systems;
+using Promethean.Stores.Sqlite;
+
+namespace Promethean.Core.Tests;
+
+public sealed class RouteEventsSystemTests
+{
+    private static DiscordMessageNew Msg(string id, string channel) => new(id, channel, null, "u", "ada", false, "hi " + id, 0);
+
+    [Fact]
+    public void Update_SubscribedChannel_QueuesAndMarksReady()
+    {
+        using var store = SqliteStore.InMemory();
+        var world = TestWorld.Tick(TestWorld.WithSession("s", out var id, channels: ["10"]), 1, Msg("1", "10"), Msg("2", "11"));
+        var next = RouteEventsSystem.Update(world, store);
+        next.Sessions[id].Queue.ShouldHaveSingleItem().ShouldBeOfType<DiscordMessageNew>().MessageId.ShouldBe("1");
+        next.Sessions[id].Status.ShouldBe(SessionStatus.Ready);
+        next.EventsOut.ShouldHaveSingleItem().ShouldBeOfType<CephalonSessionReady>().Session.ShouldBe(id);
+    }
+
+    [Fact]
+    public void Update_EventTypeSubscription_Delivers()
+    {
+        using var store = SqliteStore.InMemory();
+        var world = TestWorld.Tick(TestWorld.WithSession("janitor", out var id, eventTypes: ["timer/tick"]), 1, new TimerTick("janitor", 1), Msg("1", "10"));
+        RouteEventsSystem.Update(world, store).Sessions[id].Queue.ShouldHaveSingleItem().ShouldBeOfType<TimerTick>();
+    }
+
+    [Fact]
+    public void Update_Overflow_DropsOldestAndCounts()
+    {
+        using var store = SqliteStore.InMemory();
+        var world = TestWorld.Tick(TestWorld.WithSession("s", out var id, channels: ["*"], capacity: 3), 1,
+            Msg("1", "a"), Msg("2", "a"), Msg("3", "a"), Msg("4", "a"), Msg("5", "a"));
+        var session = RouteEventsSystem.Update(world, store).Sessions[id];
+        session.Queue.Cast<DiscordMessageNew>().Select(m => m.MessageId).ShouldBe(["3", "4", "5"]);
+        session.QueueDropped.ShouldBe(2);
+    }
+
+    [Fact]
+    public void Update_AlreadyReadySession_EmitsNoSecondReady()
+    {
+        using var store = SqliteStore.InMemory();
+        var world = TestWorld.WithSession("s", out var id, channels: ["*"]);
+        world = world with { Sessions = world.Sessions.SetItem(id, world.Sessions[id] with { Status = SessionStatus.Ready }) };
+        RouteEventsSystem.Update(TestWorld.Tick(world, 1, Msg("1", "a")), store).EventsOut.ShouldBeEmpty();
+    }
+}

@@ -1,0 +1,45 @@
+using System.Collections.Immutable;
+using Promethean.Core.Components;
+using Promethean.Core.Serialization;
+
+namespace Promethean.Core.Tests;
+
+public sealed class WorldHashTests
+{
+    [Fact]
+    public void Compute_EqualContentInDifferentInstances_SameHash()
+    {
+        var a = TestWorld.WithSession("s", out _, channels: ["1"]);
+        var b = TestWorld.WithSession("s", out _, channels: ["1"]);
+        ReferenceEquals(a.Sessions, b.Sessions).ShouldBeFalse();
+        WorldHash.Compute(a).Hex.ShouldBe(WorldHash.Compute(b).Hex);
+    }
+
+    [Fact]
+    public void Compute_ChangedComponent_NamesItsTable()
+    {
+        var a = TestWorld.WithSession("s", out var id);
+        var b = a with { Sessions = a.Sessions.SetItem(id, a.Sessions[id] with { Focus = "other" }) };
+        var ha = WorldHash.Compute(a);
+        var hb = WorldHash.Compute(b);
+        ha.Hex.ShouldNotBe(hb.Hex);
+        WorldHash.DifferingParts(ha.Parts, hb.Parts).ShouldBe(["c:session"]);
+    }
+
+    [Fact]
+    public void Compute_InsertionOrderDoesNotMatter()
+    {
+        var c1 = new DebugCounters(ImmutableSortedDictionary<string, long>.Empty.Add("a", 1).Add("b", 2));
+        var c2 = new DebugCounters(ImmutableSortedDictionary<string, long>.Empty.Add("b", 2).Add("a", 1));
+        var w1 = World.Empty with { Counters = World.Empty.Counters.Add(new EntityId(1), c1).Add(new EntityId(2), c2) };
+        var w2 = World.Empty with { Counters = World.Empty.Counters.Add(new EntityId(2), c2).Add(new EntityId(1), c1) };
+        WorldHash.Compute(w1).Hex.ShouldBe(WorldHash.Compute(w2).Hex);
+    }
+
+    [Fact]
+    public void Compute_EffectsAreHashed()
+    {
+        var w = Schedule.BeginTick(World.Empty, 1, []);
+        WorldHash.Compute(w).Hex.ShouldNotBe(WorldHash.Compute(w.Do(new Effects.FsRead("a"))).Hex);
+    }
+}
