@@ -28,6 +28,8 @@ public static class CanonicalJson
             NumberHandling = JsonNumberHandling.Strict,
         };
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower));
+        options.Converters.Add(new EventJsonConverter());
+        options.Converters.Add(new EffectJsonConverter());
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }
@@ -52,17 +54,21 @@ public static class CanonicalJson
         return node;
     }
 
-    public static byte[] SerializeEffect(Effect e)
+    public static byte[] SerializeEffect(Effect e) => Write(EffectNode(e));
+
+    public static JsonObject EffectNode(Effect e)
     {
         var node = (JsonObject)JsonSerializer.SerializeToNode(e, e.GetType(), Options)!;
         node["type"] = e.Type;
-        return Write(node);
+        return node;
     }
 
     /// <summary>Reads an event written by <see cref="SerializeEvent"/>; unknown type strings are an error naming the type.</summary>
-    public static Event DeserializeEvent(string json)
+    public static Event DeserializeEvent(string json) =>
+        EventFromNode(JsonNode.Parse(json)?.AsObject() ?? throw new JsonException("event is not a JSON object"));
+
+    public static Event EventFromNode(JsonObject node)
     {
-        var node = JsonNode.Parse(json)?.AsObject() ?? throw new JsonException("event is not a JSON object");
         var type = node["type"]?.GetValue<string>() ?? throw new JsonException("event has no \"type\"");
         var clr = TypeRegistry.EventType(type) ?? (type.EndsWith(".error", StringComparison.Ordinal) ? typeof(EffectError) : null);
         if (clr is null)
@@ -71,9 +77,11 @@ public static class CanonicalJson
         return (Event)(node.Deserialize(clr, Options) ?? throw new JsonException($"event '{type}' is null"));
     }
 
-    public static Effect DeserializeEffect(string json)
+    public static Effect DeserializeEffect(string json) =>
+        EffectFromNode(JsonNode.Parse(json)?.AsObject() ?? throw new JsonException("effect is not a JSON object"));
+
+    public static Effect EffectFromNode(JsonObject node)
     {
-        var node = JsonNode.Parse(json)?.AsObject() ?? throw new JsonException("effect is not a JSON object");
         var type = node["type"]?.GetValue<string>() ?? throw new JsonException("effect has no \"type\"");
         var clr = TypeRegistry.EffectType(type) ?? throw new JsonException($"unknown effect type '{type}'");
         node.Remove("type");
