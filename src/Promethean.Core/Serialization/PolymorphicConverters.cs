@@ -8,9 +8,10 @@ namespace Promethean.Core.Serialization;
 
 /// <summary>
 /// Writes an <see cref="Event"/> held by its base type (e.g. in a session queue) with all of its
-/// runtime type's fields plus its seed type string, and reads it back to the right record.
+/// runtime type's fields and its seed type string, and reads it back to the right record. In hashing
+/// mode it writes the event's memoized hash instead, so a long queue costs one hash per new event.
 /// </summary>
-public sealed class EventJsonConverter : JsonConverter<Event>
+public sealed class EventJsonConverter(bool hashing) : JsonConverter<Event>
 {
     public override bool CanConvert(Type typeToConvert) => typeToConvert == typeof(Event);
 
@@ -20,8 +21,13 @@ public sealed class EventJsonConverter : JsonConverter<Event>
         return CanonicalJson.EventFromNode(node);
     }
 
-    public override void Write(Utf8JsonWriter writer, Event value, JsonSerializerOptions options) =>
-        CanonicalJson.EventNode(value).WriteTo(writer, options);
+    public override void Write(Utf8JsonWriter writer, Event value, JsonSerializerOptions options)
+    {
+        if (hashing)
+            writer.WriteBase64StringValue(CanonicalJson.EventHash(value));
+        else
+            writer.WriteRawValue(CanonicalJson.SerializeEvent(value), skipInputValidation: true);
+    }
 }
 
 /// <summary>The same for effects held by their base type.</summary>
@@ -36,5 +42,5 @@ public sealed class EffectJsonConverter : JsonConverter<Effect>
     }
 
     public override void Write(Utf8JsonWriter writer, Effect value, JsonSerializerOptions options) =>
-        CanonicalJson.EffectNode(value).WriteTo(writer, options);
+        JsonSerializer.Serialize(writer, value, value.GetType(), options);
 }

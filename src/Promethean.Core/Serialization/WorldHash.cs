@@ -22,9 +22,9 @@ public sealed record WorldHash(string Hex, ImmutableSortedDictionary<string, str
             string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{world.Tick}|{world.TimeMs}|{world.NextEntityId}"))));
         foreach (var table in ComponentTables.All)
             parts["c:" + table.Name] = ToHex(TableHash(table, world));
-        parts["events/in"] = ToHex(ListHash(world.EventsIn.Select(CanonicalJson.SerializeEvent)));
-        parts["events/out"] = ToHex(ListHash(world.EventsOut.Select(CanonicalJson.SerializeEvent)));
-        parts["effects"] = ToHex(ListHash(world.Effects.Select(CanonicalJson.SerializeEffect)));
+        parts["events/in"] = ToHex(ListHash(world.EventsIn.Select(CanonicalJson.EventHash)));
+        parts["events/out"] = ToHex(ListHash(world.EventsOut.Select(CanonicalJson.EventHash)));
+        parts["effects"] = ToHex(ListHash(world.Effects.Select(e => SHA256.HashData(CanonicalJson.SerializeEffect(e)))));
 
         using var all = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var (name, hex) in parts)
@@ -38,7 +38,7 @@ public sealed record WorldHash(string Hex, ImmutableSortedDictionary<string, str
             .Where(k => expected.GetValueOrDefault(k) != actual.GetValueOrDefault(k));
 
     public static byte[] ComponentHash(object component) =>
-        ComponentCache.GetValue(component, static c => SHA256.HashData(CanonicalJson.Serialize(c)));
+        ComponentCache.GetValue(component, static c => SHA256.HashData(CanonicalJson.SerializeForHash(c)));
 
     private static byte[] TableHash(ComponentTable table, World world) =>
         TableCache.GetValue(table.Reference(world), _ =>
@@ -58,9 +58,7 @@ public sealed record WorldHash(string Hex, ImmutableSortedDictionary<string, str
     {
         using var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var item in items)
-        {
-            h.AppendData(SHA256.HashData(item));
-        }
+            h.AppendData(item);
         return h.GetHashAndReset();
     }
 
