@@ -26,6 +26,7 @@ public static class CanonicalJson
 
     private static readonly ConditionalWeakTable<Event, byte[]> EventBytes = new();
     private static readonly ConditionalWeakTable<Event, byte[]> EventHashes = new();
+    private static readonly ConditionalWeakTable<Effect, byte[]> EffectBytes = new();
 
     private static JsonSerializerOptions CreateOptions(bool hashing)
     {
@@ -80,7 +81,9 @@ public static class CanonicalJson
 
     public static JsonObject EventNode(Event e) => JsonNode.Parse(SerializeEvent(e))!.AsObject();
 
-    public static byte[] SerializeEffect(Effect e) => JsonSerializer.SerializeToUtf8Bytes(e, e.GetType(), Options);
+    /// <summary>An effect's canonical bytes, memoized per instance: the hash and the outbox both need them.</summary>
+    public static byte[] SerializeEffect(Effect e) =>
+        EffectBytes.GetValue(e, static ef => JsonSerializer.SerializeToUtf8Bytes(ef, ef.GetType(), Options));
 
     public static JsonObject EffectNode(Effect e) => JsonNode.Parse(SerializeEffect(e))!.AsObject();
 
