@@ -13,6 +13,7 @@ public static class ComponentTables
     [
         new ComponentTable<Cephalon>("cephalon", w => w.Cephalons, (w, t) => w with { Cephalons = t }),
         new ComponentTable<Session>("session", w => w.Sessions, (w, t) => w with { Sessions = t }),
+        new ComponentTable<SessionLedger>("session/ledger", w => w.Ledgers, (w, t) => w with { Ledgers = t }),
         new ComponentTable<Sentinel>("sentinel", w => w.Sentinels, (w, t) => w with { Sentinels = t }),
         new ComponentTable<MemoryMirror>("memory", w => w.Memories, (w, t) => w with { Memories = t }),
         new ComponentTable<Job>("job", w => w.Jobs, (w, t) => w with { Jobs = t }),
