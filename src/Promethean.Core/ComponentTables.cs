@@ -18,6 +18,7 @@ public static class ComponentTables
         new ComponentTable<MemoryMirror>("memory", w => w.Memories, (w, t) => w with { Memories = t }),
         new ComponentTable<Job>("job", w => w.Jobs, (w, t) => w with { Jobs = t }),
         new ComponentTable<DaimoiWalker>("daimoi", w => w.Walkers, (w, t) => w with { Walkers = t }),
+        new ComponentTable<OlympiaMetrics>("olympia", w => w.Olympia, (w, t) => w with { Olympia = t }),
         new ComponentTable<DebugCounters>("debug/counters", w => w.Counters, (w, t) => w with { Counters = t }),
         new ComponentTable<DebugLastEvents>("debug/last-events", w => w.LastEvents, (w, t) => w with { LastEvents = t }),
         new ComponentTable<DebugSystemTimes>("debug/system-times", w => w.SystemTimes, (w, t) => w with { SystemTimes = t }),
