@@ -21,6 +21,7 @@ public sealed class SqliteStore : IStoreReader, IDisposable
 {
     private readonly SqliteConnection _db;
     private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
+    private SqliteTransaction? _tx;
     private readonly Dictionary<(string Model, string Kind), ExactVectorIndex> _vectors = [];
 
     private SqliteStore(SqliteConnection db)
@@ -233,13 +234,13 @@ public sealed class SqliteStore : IStoreReader, IDisposable
     public void Commit(TickCommit commit)
     {
         var world = commit.Next;
-        using var tx = _db.BeginTransaction();
+        using var tx = Begin();
         using (var cmd = Command("INSERT INTO journal(tick, time_ms, events_in, world_hash, parts) VALUES($t, $time, $ev, $h, $p)",
                    ("$t", world.Tick), ("$time", world.TimeMs), ("$ev", EventsJson(world.EventsIn)),
                    ("$h", commit.Hash.Hex), ("$p", CanonicalJson.SerializeToString(commit.Hash.Parts))))
             cmd.ExecuteNonQuery();
 
-        ApplyStoreEffects(world.Effects);
+        ApplyStoreEffectsCore(world.Effects);
 
         foreach (var effect in world.Effects.Where(e => !e.IsStoreEffect))
         {
@@ -266,6 +267,13 @@ public sealed class SqliteStore : IStoreReader, IDisposable
 
     /// <summary>Applies store effects (<c>mem/put</c>, ...) in order. Replay calls this with journaled effects.</summary>
     public void ApplyStoreEffects(IEnumerable<Effect> effects)
+    {
+        using var tx = Begin();
+        ApplyStoreEffectsCore(effects);
+        tx.Commit();
+    }
+
+    private void ApplyStoreEffectsCore(IEnumerable<Effect> effects)
     {
         foreach (var effect in effects.Where(e => e.IsStoreEffect))
         {
@@ -389,7 +397,7 @@ public sealed class SqliteStore : IStoreReader, IDisposable
     /// <summary>Records the world a run starts from, as snapshot 0 and as the current state.</summary>
     public void WriteGenesis(World genesis)
     {
-        using var tx = _db.BeginTransaction();
+        using var tx = Begin();
         WriteSnapshot(genesis);
         WriteWorldDiff(World.Empty, genesis);
         tx.Commit();
@@ -533,6 +541,24 @@ public sealed class SqliteStore : IStoreReader, IDisposable
         return (T)Convert.ChangeType(cmd.ExecuteScalar()!, typeof(T), CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Starts a transaction that cached commands join; it is forgotten when disposed.</summary>
+    private Transaction Begin()
+    {
+        _tx = _db.BeginTransaction();
+        return new Transaction(this, _tx);
+    }
+
+    private sealed class Transaction(SqliteStore store, SqliteTransaction tx) : IDisposable
+    {
+        public void Commit() => tx.Commit();
+
+        public void Dispose()
+        {
+            tx.Dispose();
+            store._tx = null;
+        }
+    }
+
     /// <summary>A command prepared once per store and reused: the hot paths of ingest and retrieval.</summary>
     private SqliteCommand Prepared(string sql, params (string Name, object? Value)[] parameters)
     {
@@ -544,6 +570,7 @@ public sealed class SqliteStore : IStoreReader, IDisposable
                 cmd.Parameters.Add(new SqliteParameter { ParameterName = name });
             _prepared[sql] = cmd;
         }
+        cmd.Transaction = _tx;
         for (var i = 0; i < parameters.Length; i++)
             cmd.Parameters[i].Value = parameters[i].Value ?? DBNull.Value;
         return cmd;

@@ -6,7 +6,7 @@ namespace Promethean.Core.Ingest;
 
 /// <summary>
 /// Spam family patterns (DESIGN 4): the normalized text with URLs, mentions, emoji, ids and numbers
-/// masked and case folded, so "backlog at 120 items" and "backlog at 345 items" share a pattern.
+/// masked, emoji dropped and case folded, so "backlog at 120 items" and "backlog at 345 items" share a pattern.
 /// The family is <c>sha256(channel + "\n" + pattern)</c>.
 /// </summary>
 public static partial class SpamPattern
@@ -14,9 +14,9 @@ public static partial class SpamPattern
     public static string Of(string normalizedText)
     {
         var s = UrlRegex().Replace(normalizedText, "<url>");
-        s = DiscordTokenRegex().Replace(s, m => m.Value.Contains(':', StringComparison.Ordinal) ? "<e>" : "<at>");
+        s = DiscordTokenRegex().Replace(s, m => m.Value.Contains(':', StringComparison.Ordinal) ? "" : "<at>");
         s = AtNameRegex().Replace(s, "<at>");
-        s = ShortcodeEmojiRegex().Replace(s, "<e>");
+        s = ShortcodeEmojiRegex().Replace(s, "");
         s = UuidRegex().Replace(s, "<id>");
         s = HexIdRegex().Replace(s, "<id>");
         s = LongNumberRegex().Replace(s, "<id>");
@@ -28,10 +28,7 @@ public static partial class SpamPattern
             var ch = s[i];
             if (IsEmoji(s, i, out var width))
             {
-                if (sb.Length < 3 || sb.ToString(sb.Length - 3, 3) != "<e>")
-                    sb.Append("<e>");
                 i += width - 1;
-                lastSpace = false;
                 continue;
             }
             if (char.IsWhiteSpace(ch))
