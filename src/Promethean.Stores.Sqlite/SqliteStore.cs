@@ -213,8 +213,7 @@ public sealed class SqliteStore : IStoreReader, IDisposable
 
     private Memory? QueryMemory(string sql, string key)
     {
-        using var cmd = Command(sql, ("$k", key));
-        using var r = cmd.ExecuteReader();
+        using var r = Prepared(sql, ("$k", key)).ExecuteReader();
         return r.Read() ? ReadMemory(r) : null;
     }
 
