@@ -22,6 +22,7 @@ public static class ComponentTables
         new ComponentTable<DebugCounters>("debug/counters", w => w.Counters, (w, t) => w with { Counters = t }),
         new ComponentTable<DebugLastEvents>("debug/last-events", w => w.LastEvents, (w, t) => w with { LastEvents = t }),
         new ComponentTable<DebugSystemTimes>("debug/system-times", w => w.SystemTimes, (w, t) => w with { SystemTimes = t }),
+        new ComponentTable<MemorySettings>("memory/settings", w => w.MemorySettings, (w, t) => w with { MemorySettings = t }),
     ];
 
     public static ComponentTable ByName(string name) =>

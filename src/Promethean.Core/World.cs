@@ -36,6 +36,10 @@ public sealed record World
     public ImmutableSortedDictionary<EntityId, DebugCounters> Counters { get; init; } = ImmutableSortedDictionary<EntityId, DebugCounters>.Empty;
     public ImmutableSortedDictionary<EntityId, DebugLastEvents> LastEvents { get; init; } = ImmutableSortedDictionary<EntityId, DebugLastEvents>.Empty;
     public ImmutableSortedDictionary<EntityId, DebugSystemTimes> SystemTimes { get; init; } = ImmutableSortedDictionary<EntityId, DebugSystemTimes>.Empty;
+    public ImmutableSortedDictionary<EntityId, MemorySettings> MemorySettings { get; init; } = ImmutableSortedDictionary<EntityId, MemorySettings>.Empty;
+
+    /// <summary>The memory pipeline settings written at genesis, or the defaults.</summary>
+    public MemorySettings MemoryConfig => MemorySettings.IsEmpty ? Components.MemorySettings.Default : MemorySettings.First().Value;
 
     /// <summary>Allocates a fresh entity id.</summary>
     public World Spawn(out EntityId id)

@@ -35,6 +35,7 @@ public static class Genesis
                 ImmutableSortedDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal), sessionIds.ToImmutable());
             world = world with { Cephalons = world.Cephalons.Add(cephalonId, cephalon) };
         }
-        return world;
+        world = world.Spawn(out var settingsId);
+        return world with { MemorySettings = world.MemorySettings.Add(settingsId, config.Memory.ToSettings()) };
     }
 }
