@@ -28,6 +28,9 @@ public sealed record Sentinel(
 
     public string? ReadHash { get; init; }
 
+    /// <summary>Hash of the content being written, so the watcher's event for our own write is recognised even before the write result.</summary>
+    public string? WritingHash { get; init; }
+
     /// <summary>Hash of the file as the sentinel left it (written, found valid, or given up on): events with it do not re-trigger.</summary>
     public string? SettledHash { get; init; }
 

@@ -21,6 +21,9 @@ public sealed record SentinelSettings(ImmutableArray<SentinelBinding> Bindings)
 
     public long BackoffMaxMs { get; init; } = 60_000;
 
+    /// <summary>Model answers tried for one note before it fails (seed default 5).</summary>
+    public int MaxAttempts { get; init; } = 5;
+
     /// <summary>Retryable model errors tolerated for one note before it fails.</summary>
     public int MaxServerRetries { get; init; } = 20;
 

@@ -4,7 +4,7 @@ using Promethean.Core.Components;
 
 namespace Promethean.Runtime.Config;
 
-/// <summary>Builds the first world of a data dir from configuration: cephalons and their sessions.</summary>
+/// <summary>Builds the first world of a data dir from configuration: sentinel settings, cephalons and their sessions.</summary>
 public static class Genesis
 {
     public static World Build(PrometheanConfig config)
@@ -30,6 +30,11 @@ public static class Genesis
             var cephalon = new Cephalon(c.Name, new CephalonPolicy(c.Model, c.ContextWindowTokens),
                 ImmutableSortedDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal), sessionIds.ToImmutable());
             world = world with { Cephalons = world.Cephalons.Add(cephalonId, cephalon) };
+        }
+        if (config.Sentinel.Enabled)
+        {
+            world = world.Spawn(out var settingsId);
+            world = world with { SentinelSettings = world.SentinelSettings.Add(settingsId, config.Sentinel.ToSettings()) };
         }
         return world;
     }
