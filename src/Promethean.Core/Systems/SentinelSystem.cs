@@ -181,8 +181,8 @@ public static class SentinelSystem
         {
             State = SentinelState.Validating,
             LlmCalls = s.LlmCalls + 1,
-            PromptTokens = s.PromptTokens + response.Usage.PromptTokens,
-            CompletionTokens = s.CompletionTokens + response.Usage.CompletionTokens,
+            PromptTokens = s.PromptTokens + (response.Usage?.PromptTokens ?? 0),
+            CompletionTokens = s.CompletionTokens + (response.Usage?.CompletionTokens ?? 0),
             ServerRetries = 0,
             Reason = null,
         };
@@ -192,7 +192,9 @@ public static class SentinelSystem
         var toFix = ContractValidators.Validate(s.Contract, existing).Select(v => v.Field).ToHashSet(StringComparer.Ordinal);
 
         var fieldNames = s.Contract.Fields.Select(f => f.Field).ToList();
-        var proposal = AnswerParser.Parse(response.Text, fieldNames, knobs.MaxAnswerChars, out var answerError);
+        var answer = response.Text ?? "";
+        var proposal = AnswerParser.Parse(answer, fieldNames, knobs.MaxAnswerChars, out var answerError);
+        var kept = answer.Length <= knobs.MaxAnswerChars ? answer : answer[..knobs.MaxAnswerChars];
         var updates = s.Contract.Fields
             .Where(f => toFix.Contains(f.Field) && proposal.ContainsKey(f.Field))
             .Select(f => KeyValuePair.Create(f.Field, proposal[f.Field]))
@@ -216,18 +218,18 @@ public static class SentinelSystem
         var next = world.Emit(new SentinelValidated(id, s.Retries.Attempt, Strings(violations)));
         if (violations.IsEmpty)
         {
-            var job = counted with { LastResult = response.Text, LastViolations = [], WritingHash = HashOf(text!) };
+            var job = counted with { LastResult = kept, LastViolations = [], WritingHash = HashOf(text!) };
             return Await(next, id, job, new FsWrite(s.Input.Path, text!, s.ReadHash) { Meta = MetaFor(id, s) });
         }
         if (s.Retries.Attempt >= s.Retries.Max)
         {
             var reason = $"no valid output after {s.Retries.Max} attempts: " + string.Join("; ", violations.Select(v => v.ToString()));
-            return Finish(next, id, counted with { LastResult = response.Text, LastViolations = Strings(violations) }, "failed", reason, s.ReadHash);
+            return Finish(next, id, counted with { LastResult = kept, LastViolations = Strings(violations) }, "failed", reason, s.ReadHash);
         }
         var retry = counted with
         {
             Retries = s.Retries with { Attempt = s.Retries.Attempt + 1 },
-            LastResult = response.Text,
+            LastResult = kept,
             LastViolations = Strings(violations),
         };
         next = next.Emit(new SentinelRetry(id, retry.Retries.Attempt, retry.LastViolations));
