@@ -236,14 +236,18 @@ public static class SentinelSystem
         return IssueChat(next, id, retry, knobs);
     }
 
-    /// <summary>A retryable model error (server down, timeout) waits and asks again; anything else fails the job.</summary>
+    /// <summary>
+    /// A retryable model error (server down, timeout) waits and asks again; anything else fails the
+    /// job. Either way the file's hash is not settled: the model was at fault, not the note, so the
+    /// next announcement of the same content (a restart's rescan) tries again.
+    /// </summary>
     private static World OnModelError(World world, EntityId id, Sentinel s, EffectError error, SentinelSettings knobs)
     {
         if (!error.Retryable)
-            return Finish(world, id, s, "failed", "model error: " + error.Message, s.ReadHash);
+            return Finish(world, id, s, "failed", "model error: " + error.Message, s.SettledHash);
         var tries = s.ServerRetries + 1;
         if (tries > knobs.MaxServerRetries)
-            return Finish(world, id, s, "failed", $"model unavailable after {knobs.MaxServerRetries} retries: {error.Message}", s.ReadHash);
+            return Finish(world, id, s, "failed", $"model unavailable after {knobs.MaxServerRetries} retries: {error.Message}", s.SettledHash);
         var delay = Math.Min(knobs.BackoffMaxMs, knobs.BackoffBaseMs << Math.Min(tries - 1, 30));
         var waiting = s with { ServerRetries = tries, Reason = $"waiting {delay} ms for the model: {error.Message}" };
         return Await(world, id, waiting, new TimerWake(world.TimeMs + delay) { Meta = MetaFor(id, s) });

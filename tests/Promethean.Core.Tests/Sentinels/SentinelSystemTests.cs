@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Security.Cryptography;
 using System.Text;
+using CsCheck;
 using Promethean.Core.Components;
 using Promethean.Core.Effects;
 using Promethean.Core.Events;
@@ -333,5 +334,28 @@ public sealed class SentinelSystemTests : IDisposable
         var text = w.Effects.ShouldHaveSingleItem().ShouldBeOfType<FsWrite>().Content;
         text.ShouldStartWith("---\ntitle: My Own Title\nauthor: ada\nslug: a-note\n");
         text.ShouldEndWith("---\nbody\n");
+    }
+
+    [Fact]
+    public void Update_AnyNoteWithBuiltinAnswer_WritesValidFrontmatterBodyByteIdentical()
+    {
+        var piece = Gen.OneOfConst("# Title", "text", "Sentence one. Two!", "  ", "\t", "\r\n", "\n", "```", "```cs", "---", "...",
+            "key: v", "title: x", "ü", "🎉", "日本", "\uFEFF", "#tag", "- item", "> quote");
+        piece.Array[0, 24].Select(p => string.Concat(p)).Sample(note =>
+        {
+            var w = Step(WithSettings(), new FsFileCreated(Path, Hash(note), note.Length));
+            w = Step(w, Read(w, note));
+            var original = FrontmatterDocument.Split(note, out var error);
+            if (error is not null || w.Effects.IsEmpty)
+                return Only(w).IsTerminal;
+            var chat = w.Effects.OfType<LlmChat>().Single();
+            w = Step(w, Answer(w, FrontmatterHeuristics.Answer(chat)));
+            var write = w.Effects.OfType<FsWrite>().SingleOrDefault();
+            if (write is null)
+                return false;
+            var after = FrontmatterDocument.Split(write.Content, out error);
+            return error is null && after.Body == original.Body && after.Bom == original.Bom
+                && ContractValidators.Validate(Contracts.FrontmatterV1, SentinelSystem.Fields(FrontmatterYaml.Parse(after.Yaml, out _))).IsEmpty;
+        }, iter: 200);
     }
 }
