@@ -83,6 +83,7 @@ internal sealed class SentinelHarness : IDisposable
         var batch = ImmutableArray.CreateRange([.. _outcomes, .. extra]);
         _outcomes = [];
         var report = Engine.Step(batch, StartMs + (World.Tick + 1) * 1000);
+        var dispatched = new List<Task<Event>>();
         foreach (var effect in report.ExternalEffects)
         {
             if (effect is LlmChat chat)
@@ -94,9 +95,10 @@ internal sealed class SentinelHarness : IDisposable
             }
             else
             {
-                _outcomes.Add(await _dispatcher.DispatchAsync(effect, CancellationToken.None));
+                dispatched.Add(_dispatcher.DispatchAsync(effect, CancellationToken.None));
             }
         }
+        _outcomes.AddRange(await Task.WhenAll(dispatched));
         _outcomes = [.. _outcomes.OrderBy(e => ((IEffectOutcome)e).EffectId, StringComparer.Ordinal)];
     }
 
