@@ -135,11 +135,18 @@ public static partial class FrontmatterHeuristics
             first = first[..(space > 100 ? space : 300)].TrimEnd(',', ';', ':', ' ');
         }
         first = first.TrimEnd();
-        if (first.Length == 0)
-            return $"Notes on {title.TrimEnd('.', '!', '?')}.";
-        if (!first.EndsWith('.') && !first.EndsWith('!') && !first.EndsWith('?'))
+        if (first.Length > 0 && !first.EndsWith('.') && !first.EndsWith('!') && !first.EndsWith('?'))
             first += ".";
-        return Sentences.Split(first).Count == 1 ? first : $"Notes on {title.TrimEnd('.', '!', '?')}.";
+        return first.Length > 0 && Sentences.Split(first).Count == 1 ? first : Fallback(title);
+    }
+
+    /// <summary>One sentence whatever the title holds: its sentence punctuation becomes spaces.</summary>
+    private static string Fallback(string title)
+    {
+        var words = Clean(SentenceEnds().Replace(title, " "));
+        if (words.Length > 300)
+            words = words[..300].TrimEnd();
+        return words.Length == 0 ? "A note." : $"A note on {words}.";
     }
 
     private static List<string> Tags(string path, MarkdownDocument md, string lead)
@@ -214,6 +221,9 @@ public static partial class FrontmatterHeuristics
 
     [GeneratedRegex(@"[\s_\-.]+", RegexOptions.CultureInvariant)]
     private static partial Regex Separators();
+
+    [GeneratedRegex(@"[.!?]+", RegexOptions.CultureInvariant)]
+    private static partial Regex SentenceEnds();
 
     [GeneratedRegex(@"\s+", RegexOptions.CultureInvariant)]
     private static partial Regex Spaces();

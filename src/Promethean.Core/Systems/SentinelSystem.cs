@@ -206,20 +206,15 @@ public static class SentinelSystem
         if (answerError is not null)
             violations = violations.Insert(0, new Violation("answer", "format", answerError));
 
-        string? text = null;
-        if (violations.IsEmpty)
-        {
-            text = FrontmatterWriter.Merge(doc, entries, updates);
-            var check = FrontmatterDocument.Split(text, out var splitError);
-            if (splitError is not null || check.Body != doc.Body || check.Bom != doc.Bom)
-                violations = [new Violation("answer", "writer", "the merged frontmatter would not round-trip; answer with plain single-line values")];
-        }
-
         var next = world.Emit(new SentinelValidated(id, s.Retries.Attempt, Strings(violations)));
         if (violations.IsEmpty)
         {
-            var job = counted with { LastResult = kept, LastViolations = [], WritingHash = HashOf(text!) };
-            return Await(next, id, job, new FsWrite(s.Input.Path, text!, s.ReadHash) { Meta = MetaFor(id, s) });
+            var text = FrontmatterWriter.Merge(doc, entries, updates);
+            var unsafeReason = CheckWritten(s.Contract, doc, text);
+            if (unsafeReason is not null)
+                return Finish(next, id, counted with { LastResult = kept }, "failed", "cannot merge into this frontmatter safely: " + unsafeReason, s.ReadHash);
+            var job = counted with { LastResult = kept, LastViolations = [], WritingHash = HashOf(text) };
+            return Await(next, id, job, new FsWrite(s.Input.Path, text, s.ReadHash) { Meta = MetaFor(id, s) });
         }
         if (s.Retries.Attempt >= s.Retries.Max)
         {
@@ -234,6 +229,25 @@ public static class SentinelSystem
         };
         next = next.Emit(new SentinelRetry(id, retry.Retries.Attempt, retry.LastViolations));
         return IssueChat(next, id, retry, knobs);
+    }
+
+    /// <summary>
+    /// Reads back what is about to be written: same BOM and body, well-formed YAML, and the contract
+    /// holds on the fields as parsed from the new text. A failure here is the writer's limit (e.g. a
+    /// one-line flow mapping it cannot edit in place), so the note fails untouched instead of retrying.
+    /// </summary>
+    private static string? CheckWritten(Contract contract, FrontmatterDocument before, string text)
+    {
+        var after = FrontmatterDocument.Split(text, out var error);
+        if (error is not null)
+            return error;
+        if (after.Body != before.Body || after.Bom != before.Bom)
+            return "the body would change";
+        var entries = FrontmatterYaml.Parse(after.Yaml, out error);
+        if (error is not null)
+            return error;
+        var violations = ContractValidators.Validate(contract, Fields(entries));
+        return violations.IsEmpty ? null : string.Join("; ", violations.Select(v => v.ToString()));
     }
 
     /// <summary>

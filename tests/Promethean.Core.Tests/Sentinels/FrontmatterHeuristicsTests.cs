@@ -40,9 +40,15 @@ public sealed class FrontmatterHeuristicsTests
         ContractValidators.Validate(Contracts.FrontmatterV1, Propose("docs/notes/empty.md", "")).ShouldBeEmpty();
     }
 
+    [Theory]
+    [InlineData("# Title\t- item```cs```Sentence one. Two!Sentence one. Two!# Titlekey: vtext```")]
+    [InlineData("# Dr. Who? Yes. No!\n")]
+    public void Propose_TitleFullOfSentences_DescriptionIsStillOneSentence(string note) =>
+        ContractValidators.Validate(Contracts.FrontmatterV1, Propose("docs/notes/a.md", note)).ShouldBeEmpty();
+
     [Fact]
     public void Propose_AnyText_IsValidAndDeterministic() =>
-        Gen.String.Sample(text =>
+        Gen.OneOf(Gen.String, Gen.OneOfConst("# ", ". ", "! ", "? ", "\n", "```", "word", "Dr.", "\t", "- ").Array[0, 20].Select(string.Concat)).Sample(text =>
         {
             var a = FrontmatterHeuristics.Propose("docs/notes/x.md", text, Now);
             return a == FrontmatterHeuristics.Propose("docs/notes/x.md", text, Now)

@@ -358,4 +358,14 @@ public sealed class SentinelSystemTests : IDisposable
                 && ContractValidators.Validate(Contracts.FrontmatterV1, SentinelSystem.Fields(FrontmatterYaml.Parse(after.Yaml, out _))).IsEmpty;
         }, iter: 200);
     }
+
+    [Fact]
+    public void Update_FlowMappingFrontmatter_FailsUntouchedInsteadOfWritingBrokenYaml()
+    {
+        var w = Started("---\n{title: Kept, author: ada}\n---\nbody\n");
+        w = Step(w, Answer(w, GoodAnswer));
+        w.Effects.ShouldBeEmpty();
+        Only(w).State.ShouldBe(SentinelState.Failed);
+        Only(w).Reason.ShouldNotBeNull().ShouldStartWith("cannot merge into this frontmatter safely");
+    }
 }
