@@ -205,4 +205,19 @@ public sealed class SentinelEngineTests : IDisposable
         report.TicksVerified.ShouldBe(_h.World.Tick);
         report.FinalHash.ShouldBe(_h.Engine.LastTick!.WorldHash);
     }
+
+    [Fact]
+    public async Task Resume_MidJob_LoadsTheSameWorld()
+    {
+        var note = _h.Write("docs/notes/a.md", "# A\n");
+        await _h.RunAsync(_ => null, _h.Created(note));
+        _h.SentinelFor(note).State.ShouldBe(SentinelState.Running);
+
+        var loaded = _h.Store.LoadWorld();
+        static IEnumerable<KeyValuePair<string, string>> State(World w) =>
+            Core.Serialization.WorldHash.Compute(w).Parts.Where(p => p.Key.StartsWith("c:", StringComparison.Ordinal) || p.Key == "meta");
+        State(loaded).ShouldBe(State(_h.World));
+        loaded.Sentinels.Values.Single().Content.ShouldBe("# A\n");
+        loaded.SentinelSettings.Values.Single().Bindings.Single().Contract.Fields.Length.ShouldBe(5);
+    }
 }
