@@ -38,6 +38,3 @@ public sealed record SentinelSettings(ImmutableArray<SentinelBinding> Bindings)
     /// <summary>Longest model answer looked at; longer answers are a violation, not parsed.</summary>
     public int MaxAnswerChars { get; init; } = 16_384;
 }
-
-/// <summary>A contract applied to files matching any of the globs (<c>**</c>, <c>*</c>, <c>?</c>; forward slashes).</summary>
-public sealed record SentinelBinding(string Name, ImmutableArray<string> Globs, Contract Contract);

@@ -5,9 +5,6 @@ using Promethean.Core.Components;
 
 namespace Promethean.Core.Sentinels;
 
-/// <summary>A pure validator: the contract and a candidate's top-level fields in, violations out (empty means valid).</summary>
-public delegate ImmutableArray<Violation> ContractValidator(Contract contract, IReadOnlyDictionary<string, FieldValue> fields);
-
 /// <summary>Validators by the id a contract names (seed 9.2 <c>:contract.validator</c>).</summary>
 public static partial class ContractValidators
 {

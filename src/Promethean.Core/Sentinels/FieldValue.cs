@@ -21,11 +21,3 @@ public sealed record FieldValue(FieldValueKind Kind, string? Scalar, ImmutableAr
         _ => "(nested)",
     };
 }
-
-public enum FieldValueKind
-{
-    Null,
-    Scalar,
-    List,
-    Other,
-}

@@ -4,9 +4,6 @@ using YamlDotNet.Core.Events;
 
 namespace Promethean.Core.Sentinels;
 
-/// <summary>A top-level frontmatter key, its value and the span of YAML text it occupies (key line through its value).</summary>
-public sealed record FrontmatterEntry(string Key, FieldValue Value, int SpanStart, int SpanEnd);
-
 /// <summary>
 /// Reads a YAML block's top-level mapping with YamlDotNet's event parser. Keeps every key's text
 /// span so a merge can rewrite only the keys it changes and leave the rest (comments included)

@@ -5,19 +5,6 @@ using Promethean.Core.Effects;
 
 namespace Promethean.Core.Sentinels;
 
-/// <summary>What a prompt is built from: the note, what is wrong with it now, and on a retry the rejected answer.</summary>
-public sealed record PromptInput(
-    Contract Contract,
-    string Path,
-    string ExistingYaml,
-    string Body,
-    ImmutableArray<Violation> CurrentViolations,
-    string NowIso,
-    int Attempt,
-    string? PreviousAnswer = null,
-    ImmutableArray<string> PreviousViolations = default,
-    int MaxAttempts = 5);
-
 /// <summary>
 /// Builds the chat messages for a sentinel's <c>llm/chat</c>: the contract's rules, the existing
 /// frontmatter, a body excerpt within the token budget. A retry is stricter: it quotes the
