@@ -56,6 +56,7 @@ public sealed record Sentinel(
 
     public long CompletionTokens { get; init; }
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsTerminal => State is SentinelState.Done or SentinelState.Failed;
 }
 
