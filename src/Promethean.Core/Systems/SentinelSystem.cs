@@ -197,7 +197,7 @@ public static class SentinelSystem
         var kept = answer.Length <= knobs.MaxAnswerChars ? answer : answer[..knobs.MaxAnswerChars];
         var updates = s.Contract.Fields
             .Where(f => toFix.Contains(f.Field) && proposal.ContainsKey(f.Field))
-            .Select(f => KeyValuePair.Create(f.Field, proposal[f.Field]))
+            .Select(f => KeyValuePair.Create(f.Field, AsListWhenExpected(f, proposal[f.Field])))
             .ToList();
         var merged = new Dictionary<string, FieldValue>(existing, StringComparer.Ordinal);
         foreach (var (key, value) in updates)
@@ -230,6 +230,12 @@ public static class SentinelSystem
         next = next.Emit(new SentinelRetry(id, retry.Retries.Attempt, retry.LastViolations));
         return IssueChat(next, id, retry, knobs);
     }
+
+    /// <summary>Small models often answer a list as <c>tags: a, b</c>; that is read as the list it means.</summary>
+    private static FieldValue AsListWhenExpected(FieldRule rule, FieldValue value) =>
+        rule.Kind == FieldKinds.KebabList && value.Kind == FieldValueKind.Scalar
+            ? FieldValue.List(value.Scalar!.Split(',').Select(t => t.Trim()).Where(t => t.Length > 0))
+            : value;
 
     /// <summary>
     /// Reads back what is about to be written: same BOM and body, well-formed YAML, and the contract

@@ -368,4 +368,12 @@ public sealed class SentinelSystemTests : IDisposable
         Only(w).State.ShouldBe(SentinelState.Failed);
         Only(w).Reason.ShouldNotBeNull().ShouldStartWith("cannot merge into this frontmatter safely");
     }
+
+    [Fact]
+    public void Update_TagsAnsweredAsCommaText_WrittenAsList()
+    {
+        var w = Started();
+        w = Step(w, Answer(w, "title: A\nslug: a\ndescription: About a.\ntags: alpha, beta-two\ntagged_at: 2026-01-01T00:00:00Z"));
+        w.Effects.ShouldHaveSingleItem().ShouldBeOfType<FsWrite>().Content.ShouldContain("tags:\n  - alpha\n  - beta-two\n");
+    }
 }
