@@ -69,6 +69,7 @@ root.Subcommands.Add(replay);
 root.Subcommands.Add(status);
 root.Subcommands.Add(MemoryCommands.Ingest(dataDirOption, configOption));
 root.Subcommands.Add(MemoryCommands.Search(dataDirOption, configOption));
+root.Subcommands.Add(SentinelCommands.Create(dataDirOption, configOption));
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });
 
 namespace Promethean.Cli

@@ -15,6 +15,7 @@ public static class ComponentTables
         new ComponentTable<Session>("session", w => w.Sessions, (w, t) => w with { Sessions = t }),
         new ComponentTable<SessionLedger>("session/ledger", w => w.Ledgers, (w, t) => w with { Ledgers = t }),
         new ComponentTable<Sentinel>("sentinel", w => w.Sentinels, (w, t) => w with { Sentinels = t }),
+        new ComponentTable<SentinelSettings>("sentinel/settings", w => w.SentinelSettings, (w, t) => w with { SentinelSettings = t }),
         new ComponentTable<MemoryMirror>("memory", w => w.Memories, (w, t) => w with { Memories = t }),
         new ComponentTable<Job>("job", w => w.Jobs, (w, t) => w with { Jobs = t }),
         new ComponentTable<DaimoiWalker>("daimoi", w => w.Walkers, (w, t) => w with { Walkers = t }),

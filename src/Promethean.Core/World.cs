@@ -28,6 +28,7 @@ public sealed record World
     public ImmutableSortedDictionary<EntityId, Cephalon> Cephalons { get; init; } = ImmutableSortedDictionary<EntityId, Cephalon>.Empty;
     public ImmutableSortedDictionary<EntityId, Session> Sessions { get; init; } = ImmutableSortedDictionary<EntityId, Session>.Empty;
     public ImmutableSortedDictionary<EntityId, Sentinel> Sentinels { get; init; } = ImmutableSortedDictionary<EntityId, Sentinel>.Empty;
+    public ImmutableSortedDictionary<EntityId, SentinelSettings> SentinelSettings { get; init; } = ImmutableSortedDictionary<EntityId, SentinelSettings>.Empty;
     public ImmutableSortedDictionary<EntityId, MemoryMirror> Memories { get; init; } = ImmutableSortedDictionary<EntityId, MemoryMirror>.Empty;
     public ImmutableSortedDictionary<EntityId, Job> Jobs { get; init; } = ImmutableSortedDictionary<EntityId, Job>.Empty;
     public ImmutableSortedDictionary<EntityId, SessionLedger> Ledgers { get; init; } = ImmutableSortedDictionary<EntityId, SessionLedger>.Empty;

@@ -91,6 +91,8 @@ public static class ConfigLoader
             yield return "Fs:RescanSeconds must be positive";
         foreach (var error in c.Memory.Validate())
             yield return error;
+        foreach (var error in c.Sentinel.Errors())
+            yield return error;
         foreach (var (name, timer) in c.Timers)
         {
             if (timer.EverySeconds <= 0)
