@@ -89,6 +89,8 @@ public static class ConfigLoader
             yield return "Fs:MaxFileBytes must be positive";
         if (c.Fs.RescanSeconds <= 0)
             yield return "Fs:RescanSeconds must be positive";
+        foreach (var error in LlmConfig.Validate(c.Llm))
+            yield return error;
         foreach (var (name, timer) in c.Timers)
         {
             if (timer.EverySeconds <= 0)
