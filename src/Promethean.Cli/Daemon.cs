@@ -23,7 +23,7 @@ public sealed class Daemon : IDisposable
         Store = SqliteStore.Open(Path.Combine(dataDir, "promethean.db"));
         Guard = new PathGuard(config.Fs.BaseDirectory, config.Fs.Roots, config.Fs.MaxFileBytes);
         var dispatcher = new EffectDispatcher(
-            [new FsReadHandler(Guard), new FsWriteHandler(Guard)],
+            [new FsReadHandler(Guard), new FsWriteHandler(Guard), .. Llm.LlmHandlers.Create(config.Llm, logs)],
             config.Engine.MaxInFlightPerType, TimeSpan.FromSeconds(config.Engine.EffectTimeoutSeconds), logs.CreateLogger("effects"));
         Engine = new Engine(Store, Schedule.Systems, dispatcher, config.Engine, TimeProvider.System, logs.CreateLogger("tick"));
         Engine.Open(Genesis.Build(config));
