@@ -15,7 +15,7 @@ public sealed class LlmChatHandler(LlmRouter router, TimeProvider? time = null) 
 
     protected override async Task<Event> HandleAsync(LlmChat effect, CancellationToken cancellationToken)
     {
-        var endpoint = router.ForChat(effect.Endpoint);
+        var endpoint = router.ForChat(effect);
         var model = string.IsNullOrEmpty(effect.Model) ? endpoint.Config.Model : effect.Model;
         var started = _time.GetTimestamp();
         var result = await endpoint.Chat!.ChatAsync(effect, model, cancellationToken);

@@ -49,6 +49,21 @@ public sealed class LlmRouter : IDisposable
 
     public IReadOnlyDictionary<string, LlmEndpoint> Endpoints => _endpoints;
 
+    /// <summary>
+    /// The endpoint for a chat effect: the one it names; else the one configured for its contract
+    /// (<c>Meta["contract"]</c>), then for its session (<c>Meta["session"]</c>); else the default.
+    /// </summary>
+    public LlmEndpoint ForChat(Core.Effects.LlmChat chat)
+    {
+        if (!string.IsNullOrEmpty(chat.Endpoint))
+            return ForChat(chat.Endpoint);
+        if (chat.Meta.TryGetValue("contract", out var contract) && _config.ContractEndpoints.TryGetValue(contract, out var byContract))
+            return ForChat(byContract);
+        if (chat.Meta.TryGetValue("session", out var session) && _config.SessionEndpoints.TryGetValue(session, out var bySession))
+            return ForChat(bySession);
+        return ForChat(_config.DefaultChatEndpoint);
+    }
+
     public LlmEndpoint ForChat(string name)
     {
         var endpoint = Find(string.IsNullOrEmpty(name) ? _config.DefaultChatEndpoint : name);

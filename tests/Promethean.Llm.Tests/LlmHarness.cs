@@ -38,7 +38,7 @@ internal sealed class LlmHarness : IAsyncDisposable
     public LlmEndpointConfig EndpointConfig => Config.Endpoints[Endpoint];
 
     public static async Task<LlmHarness> StartAsync(Action<LlmEndpointConfig>? configure = null, IEnumerable<IBuiltinResponder>? responders = null,
-        string? baseUrl = null, TimeSpan? dispatcherTimeout = null)
+        string? baseUrl = null, TimeSpan? dispatcherTimeout = null, Action<LlmConfig>? configureLlm = null)
     {
         var server = await LoopbackLlmServer.StartAsync();
         var endpoint = new LlmEndpointConfig
@@ -52,6 +52,7 @@ internal sealed class LlmHarness : IAsyncDisposable
         };
         configure?.Invoke(endpoint);
         var config = new LlmConfig { Endpoints = { [Endpoint] = endpoint } };
+        configureLlm?.Invoke(config);
         return new LlmHarness(server, config, responders, dispatcherTimeout ?? TimeSpan.FromSeconds(30));
     }
 

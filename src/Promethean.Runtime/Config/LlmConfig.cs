@@ -18,6 +18,12 @@ public sealed class LlmConfig
 
     public Dictionary<string, LlmEndpointConfig> Endpoints { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>Chat endpoint per contract id (the effect's <c>Meta["contract"]</c>, e.g. <c>frontmatter/v1</c>) for effects that name no endpoint.</summary>
+    public Dictionary<string, string> ContractEndpoints { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Chat endpoint per session name (the effect's <c>Meta["session"]</c>) for effects that name no endpoint.</summary>
+    public Dictionary<string, string> SessionEndpoints { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>The configured endpoints plus <c>builtin</c> and <c>local</c> where the config does not define them.</summary>
     public IReadOnlyDictionary<string, LlmEndpointConfig> ResolvedEndpoints()
     {
@@ -34,6 +40,10 @@ public sealed class LlmConfig
             yield return $"Llm:DefaultChatEndpoint names an unknown endpoint '{c.DefaultChatEndpoint}'";
         if (!all.ContainsKey(c.DefaultEmbedEndpoint))
             yield return $"Llm:DefaultEmbedEndpoint names an unknown endpoint '{c.DefaultEmbedEndpoint}'";
+        foreach (var (contract, endpoint) in c.ContractEndpoints.Where(p => !all.ContainsKey(p.Value)))
+            yield return $"Llm:ContractEndpoints:{contract} names an unknown endpoint '{endpoint}'";
+        foreach (var (session, endpoint) in c.SessionEndpoints.Where(p => !all.ContainsKey(p.Value)))
+            yield return $"Llm:SessionEndpoints:{session} names an unknown endpoint '{endpoint}'";
         foreach (var (name, e) in c.Endpoints)
         {
             var key = $"Llm:Endpoints:{name}";
