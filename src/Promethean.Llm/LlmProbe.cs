@@ -207,11 +207,22 @@ public static class LlmProbe
 
     private static LlmEndpointConfig Copy(LlmEndpointConfig c, MaxTokensParameter parameter) => new()
     {
-        Provider = c.Provider, BaseUrl = c.BaseUrl, ApiKeyEnv = c.ApiKeyEnv, Model = c.Model, EmbeddingModel = c.EmbeddingModel,
-        ContextWindowTokens = c.ContextWindowTokens, MaxOutputTokens = c.MaxOutputTokens, MaxTokensParameter = parameter,
-        SupportsTools = c.SupportsTools, TimeoutSeconds = c.TimeoutSeconds, MaxAttempts = c.MaxAttempts,
-        BackoffBaseMilliseconds = c.BackoffBaseMilliseconds, MaxBackoffSeconds = c.MaxBackoffSeconds,
-        EmbeddingBatchSize = c.EmbeddingBatchSize, EmbeddingBatchTokens = c.EmbeddingBatchTokens, Tokenizer = c.Tokenizer,
+        Provider = c.Provider,
+        BaseUrl = c.BaseUrl,
+        ApiKeyEnv = c.ApiKeyEnv,
+        Model = c.Model,
+        EmbeddingModel = c.EmbeddingModel,
+        ContextWindowTokens = c.ContextWindowTokens,
+        MaxOutputTokens = c.MaxOutputTokens,
+        MaxTokensParameter = parameter,
+        SupportsTools = c.SupportsTools,
+        TimeoutSeconds = c.TimeoutSeconds,
+        MaxAttempts = c.MaxAttempts,
+        BackoffBaseMilliseconds = c.BackoffBaseMilliseconds,
+        MaxBackoffSeconds = c.MaxBackoffSeconds,
+        EmbeddingBatchSize = c.EmbeddingBatchSize,
+        EmbeddingBatchTokens = c.EmbeddingBatchTokens,
+        Tokenizer = c.Tokenizer,
     };
 
     private static string Display(string s) => string.IsNullOrEmpty(s) ? "(none)" : s;
