@@ -27,5 +27,19 @@ public sealed class LocalEmbeddingTests
         h.Server.RequestCount.ShouldBe(0);
     }
 
+    [Fact]
+    public void Embed_MixedLengthsBeyondOneRun_VectorsStayInInputOrder()
+    {
+        using var local = new LocalEmbeddingProvider();
+        var inputs = Enumerable.Range(0, LocalEmbeddingProvider.ChunkSize + 5)
+            .Select(i => string.Join(' ', Enumerable.Repeat($"word{i % 7}", 1 + (i * 13 % 17)))).ToArray();
+        var batch = local.Embed(inputs);
+        foreach (var i in new[] { 0, 5, LocalEmbeddingProvider.ChunkSize, inputs.Length - 1 })
+        {
+            var alone = local.Embed([inputs[i]])[0];
+            Dot(batch[i], alone).ShouldBe(1.0, 1e-4);
+        }
+    }
+
     private static double Dot(IEnumerable<float> a, IEnumerable<float> b) => a.Zip(b, (x, y) => (double)x * y).Sum();
 }
