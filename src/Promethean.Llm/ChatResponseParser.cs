@@ -41,6 +41,8 @@ public static class ChatResponseParser
             if (choices.GetArrayLength() > 1)
                 notes.Add($"{choices.GetArrayLength()} choices returned; the first is used");
             var choice = choices[0];
+            if (choice.ValueKind != JsonValueKind.Object)
+                throw new MalformedReplyException($"the first choice is not an object: {Snippet(body)}");
             var message = choice.TryGetProperty("message", out var msg) && msg.ValueKind == JsonValueKind.Object ? msg
                 : choice.TryGetProperty("delta", out var delta) && delta.ValueKind == JsonValueKind.Object ? delta
                 : default;

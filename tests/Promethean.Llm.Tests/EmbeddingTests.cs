@@ -92,6 +92,9 @@ public sealed class EmbeddingTests
     [InlineData("""{"data":[{"index":0,"embedding":[1,0]},{"index":0,"embedding":[0,1]}]}""", "repeated")]
     [InlineData("""{"data":[{"index":0,"embedding":[1,0]}]}""", "asked for 2 embeddings, got 1")]
     [InlineData("""{"object":"list"}""", "no 'data' array")]
+    [InlineData("""{"data":[1,2]}""", "malformed embeddings reply")]
+    [InlineData("""{"data":[{"index":0,"embedding":["a"]},{"index":1,"embedding":[1]}]}""", "malformed embeddings reply")]
+    [InlineData("""{"data":[{"index":0,"embedding":"!!notbase64"},{"index":1,"embedding":[1]}]}""", "malformed embeddings reply")]
     [InlineData("""{"data":[{"index":0,"embedding":[1,0]},{"index":1,"embedding":[1,0,0]}]}""", "different sizes")]
     public async Task Embed_BadReply_ErrorEvent(string body, string expected)
     {

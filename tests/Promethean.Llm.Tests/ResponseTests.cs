@@ -147,6 +147,8 @@ public sealed class ResponseTests
     [InlineData("{\"choices\": [")]
     [InlineData("<html>bad gateway</html>")]
     [InlineData("[1,2]")]
+    [InlineData("""{"choices":[null]}""")]
+    [InlineData("""{"choices":["text"]}""")]
     public async Task Chat_MalformedJson_ErrorEventWithSnippet(string body)
     {
         await using var h = await LlmHarness.StartAsync();

@@ -278,6 +278,11 @@ public sealed class OpenAiClient : IChatProvider, IEmbeddingProvider
         {
             throw new EffectFailedException(_redactor.Scrub($"endpoint '{_name}': embeddings reply is not valid JSON ({e.Message}): {ChatResponseParser.Snippet(body)}"), retryable: true);
         }
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        {
+            // An item or number of the wrong JSON kind, or bad base64.
+            throw new EffectFailedException(_redactor.Scrub($"endpoint '{_name}': malformed embeddings reply ({e.Message}): {ChatResponseParser.Snippet(body)}"), retryable: true);
+        }
     }
 
     private ImmutableArray<float> Vector(JsonElement item, ImmutableArray<string>.Builder notes)
@@ -332,7 +337,7 @@ public sealed class OpenAiClient : IChatProvider, IEmbeddingProvider
                 throw new EffectFailedException(
                     $"endpoint '{_name}' did not answer {method} /{path} within {timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s (TimeoutSeconds)", retryable: true);
             }
-            catch (HttpRequestException e)
+            catch (Exception e) when (e is HttpRequestException or IOException)
             {
                 var why = _redactor.Scrub(e.InnerException?.Message ?? e.Message);
                 if (attempt < _config.MaxAttempts)
