@@ -80,6 +80,16 @@ public sealed class LlmCheckTests
     }
 
     [Fact]
+    public void Create_LlmCommand_HasCheckWithEndpointOption()
+    {
+        var llm = LlmCommands.Create(new System.CommandLine.Option<string?>("--config"));
+        llm.Name.ShouldBe("llm");
+        var check = llm.Subcommands.ShouldHaveSingleItem();
+        check.Name.ShouldBe("check");
+        check.Options.ShouldContain(o => o.Name == "--endpoint");
+    }
+
+    [Fact]
     public async Task Check_UnknownEndpoint_ConfigError() =>
         (await Should.ThrowAsync<ConfigException>(CheckAsync(new PrometheanConfig(), "nope"))).Message.ShouldContain("builtin, local");
 }

@@ -152,11 +152,11 @@ public sealed class RequestTests
     [Fact]
     public async Task Chat_ReplySlowerThanTimeout_ErrorsRetryableAndAbortsRequest()
     {
-        await using var h = await LlmHarness.StartAsync(e => e.TimeoutSeconds = 0.3);
+        await using var h = await LlmHarness.StartAsync(e => e.TimeoutSeconds = 1.5);
         h.Server.Chat.Enqueue(ScriptedReply.Chat("late").After(TimeSpan.FromSeconds(20)));
         var error = await h.ChatErrorAsync(LlmHarness.Chat());
         error.Message.ShouldContain("did not answer");
-        error.Message.ShouldContain("0.3 s");
+        error.Message.ShouldContain("1.5 s");
         error.Retryable.ShouldBeTrue();
         h.Server.RequestCount.ShouldBe(1);
         await Eventually(() => h.Server.AbortedCount == 1);
@@ -165,7 +165,7 @@ public sealed class RequestTests
     [Fact]
     public async Task Chat_DispatcherTimeoutShorterThanEndpoint_CancelsTheHttpRequest()
     {
-        await using var h = await LlmHarness.StartAsync(dispatcherTimeout: TimeSpan.FromMilliseconds(300));
+        await using var h = await LlmHarness.StartAsync(dispatcherTimeout: TimeSpan.FromSeconds(1.5));
         h.Server.Chat.Enqueue(ScriptedReply.Chat("late").After(TimeSpan.FromSeconds(20)));
         var error = (await h.DispatchAsync(LlmHarness.Chat())).ShouldBeOfType<EffectError>();
         error.Message.ShouldContain("timed out");
