@@ -40,7 +40,7 @@ public sealed class LlmRouter : IDisposable
             map[name] = e.Provider switch
             {
                 LlmProvider.Builtin => new LlmEndpoint(name, e, builtin, null),
-                LlmProvider.Local => new LlmEndpoint(name, e, null, _local ??= new LocalEmbeddingProvider()),
+                LlmProvider.Local => new LlmEndpoint(name, e, null, _local ??= new LocalEmbeddingProvider(e.Threads)),
                 _ => Http(name, e, logs, time, environment),
             };
         }

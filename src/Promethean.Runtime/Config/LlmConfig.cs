@@ -66,6 +66,8 @@ public sealed class LlmConfig
                 yield return $"{key}:MaxAttempts must be between 1 and 10";
             if (e.EmbeddingBatchSize is < 1 or > 2048)
                 yield return $"{key}:EmbeddingBatchSize must be between 1 and 2048";
+            if (e.Threads is < 1 or > 64)
+                yield return $"{key}:Threads must be between 1 and 64";
             if (e.EmbeddingBatchTokens < 1)
                 yield return $"{key}:EmbeddingBatchTokens must be positive";
         }
@@ -136,4 +138,7 @@ public sealed class LlmEndpointConfig
 
     /// <summary><c>auto</c> (by model family), <c>o200k</c> or <c>cl100k</c>: the tokenizer for budgets and usage estimates.</summary>
     public string Tokenizer { get; set; } = "auto";
+
+    /// <summary>For the <c>Local</c> provider: ONNX threads per embedding call (several calls run in parallel anyway).</summary>
+    public int Threads { get; set; } = 1;
 }
