@@ -8,6 +8,9 @@ using Promethean.Runtime;
 using Promethean.Runtime.Config;
 using Promethean.Stores.Sqlite;
 
+System.Globalization.CultureInfo.DefaultThreadCurrentCulture = System.Globalization.CultureInfo.InvariantCulture;
+System.Globalization.CultureInfo.CurrentCulture = System.Globalization.CultureInfo.InvariantCulture;
+
 var dataDirOption = new Option<string>("--data-dir")
 {
     Description = "Folder holding the store, journal and lock",

@@ -30,6 +30,8 @@ public sealed record World
     public ImmutableSortedDictionary<EntityId, Sentinel> Sentinels { get; init; } = ImmutableSortedDictionary<EntityId, Sentinel>.Empty;
     public ImmutableSortedDictionary<EntityId, MemoryMirror> Memories { get; init; } = ImmutableSortedDictionary<EntityId, MemoryMirror>.Empty;
     public ImmutableSortedDictionary<EntityId, Job> Jobs { get; init; } = ImmutableSortedDictionary<EntityId, Job>.Empty;
+    public ImmutableSortedDictionary<EntityId, SessionLedger> Ledgers { get; init; } = ImmutableSortedDictionary<EntityId, SessionLedger>.Empty;
+    public ImmutableSortedDictionary<EntityId, OlympiaMetrics> Olympia { get; init; } = ImmutableSortedDictionary<EntityId, OlympiaMetrics>.Empty;
     public ImmutableSortedDictionary<EntityId, DaimoiWalker> Walkers { get; init; } = ImmutableSortedDictionary<EntityId, DaimoiWalker>.Empty;
     public ImmutableSortedDictionary<EntityId, DebugCounters> Counters { get; init; } = ImmutableSortedDictionary<EntityId, DebugCounters>.Empty;
     public ImmutableSortedDictionary<EntityId, DebugLastEvents> LastEvents { get; init; } = ImmutableSortedDictionary<EntityId, DebugLastEvents>.Empty;

@@ -88,7 +88,7 @@ public sealed class Engine
             world = system.Update(world, _store);
             times[system.Name] = (long)_time.GetElapsedTime(started).TotalMicroseconds;
         }
-        var hash = WorldHash.Compute(world);
+        var hash = WorldHash.Compute(world, previous);
         _store.Commit(new TickCommit(previous, world, hash, cursors ?? TickCommit.NoCursors));
         if (_options.SnapshotEveryTicks > 0 && world.Tick % _options.SnapshotEveryTicks == 0)
             _store.WriteSnapshot(world);

@@ -35,8 +35,9 @@ public static class Replayer
         {
             if (entry.Tick != world.Tick + 1)
                 throw new InvalidOperationException($"journal gap: expected tick {world.Tick + 1}, found {entry.Tick}");
+            var previous = world;
             world = Schedule.Run(Schedule.BeginTick(world, entry.TimeMs, entry.EventsIn), fresh, systems);
-            var hash = WorldHash.Compute(world);
+            var hash = WorldHash.Compute(world, previous);
             if (hash.Hex != entry.WorldHash)
             {
                 return new ReplayReport(verified, entry.Tick, [.. WorldHash.DifferingParts(entry.Parts, hash.Parts)],

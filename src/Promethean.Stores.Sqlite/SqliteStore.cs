@@ -19,6 +19,8 @@ namespace Promethean.Stores.Sqlite;
 public sealed class SqliteStore : IStoreReader, IDisposable
 {
     private readonly SqliteConnection _db;
+    private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
+    private SqliteTransaction? _tx;
 
     private SqliteStore(SqliteConnection db)
     {
@@ -92,8 +94,7 @@ public sealed class SqliteStore : IStoreReader, IDisposable
 
     private Memory? QueryMemory(string sql, string key)
     {
-        using var cmd = Command(sql, ("$k", key));
-        using var r = cmd.ExecuteReader();
+        using var r = Prepared(sql, [("$k", key)]).ExecuteReader();
         return r.Read() ? ReadMemory(r) : null;
     }
 
@@ -113,35 +114,38 @@ public sealed class SqliteStore : IStoreReader, IDisposable
     public void Commit(TickCommit commit)
     {
         var world = commit.Next;
-        using var tx = _db.BeginTransaction();
-        using (var cmd = Command("INSERT INTO journal(tick, time_ms, events_in, world_hash, parts) VALUES($t, $time, $ev, $h, $p)",
-                   ("$t", world.Tick), ("$time", world.TimeMs), ("$ev", EventsJson(world.EventsIn)),
-                   ("$h", commit.Hash.Hex), ("$p", CanonicalJson.SerializeToString(commit.Hash.Parts))))
-            cmd.ExecuteNonQuery();
-
-        ApplyStoreEffects(world.Effects);
-
-        foreach (var effect in world.Effects.Where(e => !e.IsStoreEffect))
+        using var tx = _tx = _db.BeginTransaction();
+        try
         {
-            using var cmd = Command("INSERT INTO outbox(effect_id, tick, type, payload, status) VALUES($id, $t, $type, $p, 'pending')",
-                ("$id", effect.Id), ("$t", world.Tick), ("$type", effect.Type), ("$p", Encoding.UTF8.GetString(CanonicalJson.SerializeEffect(effect))));
-            cmd.ExecuteNonQuery();
-        }
-        foreach (var outcome in world.EventsIn.OfType<IEffectOutcome>())
-        {
-            using var cmd = Command("UPDATE outbox SET status = 'done', outcome = $o WHERE effect_id = $id",
-                ("$id", outcome.EffectId), ("$o", ((Event)outcome).Type));
-            cmd.ExecuteNonQuery();
-        }
+            Run("INSERT INTO journal(tick, time_ms, events_in, world_hash, parts) VALUES($t, $time, $ev, $h, $p)",
+                ("$t", world.Tick), ("$time", world.TimeMs), ("$ev", EventsJson(world.EventsIn)),
+                ("$h", commit.Hash.Hex), ("$p", CanonicalJson.SerializeToString(commit.Hash.Parts)));
 
-        WriteWorldDiff(commit.Previous, world);
-        foreach (var (name, value) in commit.Cursors)
-        {
-            using var cmd = Command("INSERT INTO cursors(name, value) VALUES($n, $v) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-                ("$n", name), ("$v", value));
-            cmd.ExecuteNonQuery();
+            ApplyStoreEffects(world.Effects);
+
+            foreach (var effect in world.Effects.Where(e => !e.IsStoreEffect))
+            {
+                Run("INSERT INTO outbox(effect_id, tick, type, payload, status) VALUES($id, $t, $type, $p, 'pending')",
+                    ("$id", effect.Id), ("$t", world.Tick), ("$type", effect.Type), ("$p", Encoding.UTF8.GetString(CanonicalJson.SerializeEffect(effect))));
+            }
+            foreach (var outcome in world.EventsIn.OfType<IEffectOutcome>())
+            {
+                Run("UPDATE outbox SET status = 'done', outcome = $o WHERE effect_id = $id",
+                    ("$id", outcome.EffectId), ("$o", ((Event)outcome).Type));
+            }
+
+            WriteWorldDiff(commit.Previous, world);
+            foreach (var (name, value) in commit.Cursors)
+            {
+                Run("INSERT INTO cursors(name, value) VALUES($n, $v) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                    ("$n", name), ("$v", value));
+            }
+            tx.Commit();
         }
-        tx.Commit();
+        finally
+        {
+            _tx = null;
+        }
     }
 
     /// <summary>Applies store effects (<c>mem/put</c>, ...) in order. Replay calls this with journaled effects.</summary>
@@ -162,7 +166,7 @@ public sealed class SqliteStore : IStoreReader, IDisposable
 
     private void PutMemory(Memory m)
     {
-        using var cmd = Command("""
+        Run("""
             INSERT INTO memories(id, kind, text, original, source_key, source, tags, nexus_keys, lifecycle, created_ms)
             VALUES($id, $kind, $text, $orig, $sk, $src, $tags, $keys, $life, $created)
             ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, text = excluded.text, original = excluded.original,
@@ -172,35 +176,25 @@ public sealed class SqliteStore : IStoreReader, IDisposable
             ("$id", m.Id), ("$kind", m.Kind), ("$text", m.Text), ("$orig", m.Original), ("$sk", m.SourceKey),
             ("$src", CanonicalJson.SerializeToString(m.Source)), ("$tags", CanonicalJson.SerializeToString(m.Tags)),
             ("$keys", CanonicalJson.SerializeToString(m.NexusKeys)), ("$life", m.Lifecycle), ("$created", m.CreatedMs));
-        cmd.ExecuteNonQuery();
     }
 
     private void WriteWorldDiff(World previous, World next)
     {
-        foreach (var table in ComponentTables.All)
+        foreach (var change in ComponentDiff.Changes(previous, next))
         {
-            if (ReferenceEquals(table.Reference(previous), table.Reference(next)))
-                continue;
-            foreach (var (id, component) in table.Entries(next))
+            if (change.Component is null)
             {
-                if (ReferenceEquals(table.Get(previous, id), component))
-                    continue;
-                using var cmd = Command("INSERT INTO world_components(tbl, entity, json) VALUES($t, $e, $j) ON CONFLICT(tbl, entity) DO UPDATE SET json = excluded.json",
-                    ("$t", table.Name), ("$e", id.Value), ("$j", CanonicalJson.SerializeToString(component)));
-                cmd.ExecuteNonQuery();
+                Run("DELETE FROM world_components WHERE tbl = $t AND entity = $e", ("$t", change.Table.Name), ("$e", change.Id.Value));
             }
-            foreach (var (id, _) in table.Entries(previous))
+            else
             {
-                if (table.Get(next, id) is not null)
-                    continue;
-                using var cmd = Command("DELETE FROM world_components WHERE tbl = $t AND entity = $e", ("$t", table.Name), ("$e", id.Value));
-                cmd.ExecuteNonQuery();
+                Run("INSERT INTO world_components(tbl, entity, json) VALUES($t, $e, $j) ON CONFLICT(tbl, entity) DO UPDATE SET json = excluded.json",
+                    ("$t", change.Table.Name), ("$e", change.Id.Value), ("$j", CanonicalJson.SerializeToString(change.Component)));
             }
         }
         foreach (var (key, value) in new[] { ("tick", next.Tick), ("time_ms", next.TimeMs), ("next_entity_id", next.NextEntityId) })
         {
-            using var cmd = Command("INSERT INTO world_meta(key, value) VALUES($k, $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value", ("$k", key), ("$v", value));
-            cmd.ExecuteNonQuery();
+            Run("INSERT INTO world_meta(key, value) VALUES($k, $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value", ("$k", key), ("$v", value));
         }
     }
 
@@ -212,10 +206,11 @@ public sealed class SqliteStore : IStoreReader, IDisposable
     /// <summary>Records the world a run starts from, as snapshot 0 and as the current state.</summary>
     public void WriteGenesis(World genesis)
     {
-        using var tx = _db.BeginTransaction();
+        using var tx = _tx = _db.BeginTransaction();
         WriteSnapshot(genesis);
         WriteWorldDiff(World.Empty, genesis);
         tx.Commit();
+        _tx = null;
     }
 
     public void WriteSnapshot(World world)
@@ -356,6 +351,29 @@ public sealed class SqliteStore : IStoreReader, IDisposable
         return (T)Convert.ChangeType(cmd.ExecuteScalar()!, typeof(T), CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Runs a statement through a cached prepared command: the hot paths run thousands per tick.</summary>
+    private void Run(string sql, params (string Name, object? Value)[] parameters)
+    {
+        var cmd = Prepared(sql, parameters);
+        cmd.ExecuteNonQuery();
+    }
+
+    private SqliteCommand Prepared(string sql, (string Name, object? Value)[] parameters)
+    {
+        if (!_prepared.TryGetValue(sql, out var cmd))
+        {
+            cmd = _db.CreateCommand();
+            cmd.CommandText = sql;
+            foreach (var (name, _) in parameters)
+                cmd.Parameters.Add(new SqliteParameter { ParameterName = name });
+            _prepared[sql] = cmd;
+        }
+        cmd.Transaction = _tx;
+        foreach (var (name, value) in parameters)
+            cmd.Parameters[name].Value = value ?? DBNull.Value;
+        return cmd;
+    }
+
     private SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters)
     {
         var cmd = _db.CreateCommand();
@@ -365,5 +383,10 @@ public sealed class SqliteStore : IStoreReader, IDisposable
         return cmd;
     }
 
-    public void Dispose() => _db.Dispose();
+    public void Dispose()
+    {
+        foreach (var cmd in _prepared.Values)
+            cmd.Dispose();
+        _db.Dispose();
+    }
 }

@@ -53,3 +53,22 @@ public sealed class CanonicalJsonTests
             .Message.ShouldContain("nope/never");
     }
 }
+
+public sealed class OrdinalCollectionsTests
+{
+    [Fact]
+    public void Deserialize_SortedSetsAndMaps_UseOrdinalOrder()
+    {
+        var set = CanonicalJson.Deserialize<System.Collections.Immutable.ImmutableSortedSet<string>>("[\"b\",\"B\",\"a-b\",\"ab\",\"A\"]");
+        set.ToArray().ShouldBe(new[] { "A", "B", "a-b", "ab", "b" });
+        var map = CanonicalJson.Deserialize<System.Collections.Immutable.ImmutableSortedDictionary<string, int>>("{\"b\":1,\"B\":2}");
+        map.Keys.ToArray().ShouldBe(new[] { "B", "b" });
+    }
+
+    [Fact]
+    public void Serialize_CultureOrderedSet_IsWrittenOrdinally()
+    {
+        var culture = System.Collections.Immutable.ImmutableSortedSet.Create(StringComparer.InvariantCultureIgnoreCase, "b", "A", "a-c");
+        CanonicalJson.SerializeToString(culture).ShouldBe("[\"A\",\"a-c\",\"b\"]");
+    }
+}

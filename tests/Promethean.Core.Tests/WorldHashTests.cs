@@ -43,3 +43,21 @@ public sealed class WorldHashTests
         WorldHash.Compute(w).Hex.ShouldNotBe(WorldHash.Compute(w.Do(new Effects.FsRead("a"))).Hex);
     }
 }
+
+public sealed class ComponentSerializationTests
+{
+    [Fact]
+    public void SessionQueue_EventsKeepTheirFieldsInHashAndRoundTrip()
+    {
+        var a = TestWorld.WithSession("s", out var id);
+        var m1 = new Events.DiscordMessageNew("1", "c", null, "u", "ada", false, "one", 1);
+        var w1 = a with { Sessions = a.Sessions.SetItem(id, a.Sessions[id] with { Queue = [m1] }) };
+        var w2 = a with { Sessions = a.Sessions.SetItem(id, a.Sessions[id] with { Queue = [m1 with { Content = "two" }] }) };
+        WorldHash.Compute(w1).Hex.ShouldNotBe(WorldHash.Compute(w2).Hex);
+
+        var json = CanonicalJson.SerializeToString(w1.Sessions[id]);
+        var back = CanonicalJson.Deserialize<Components.Session>(json);
+        back.Queue.ShouldHaveSingleItem().ShouldBe(m1);
+        CanonicalJson.SerializeToString(back).ShouldBe(json);
+    }
+}

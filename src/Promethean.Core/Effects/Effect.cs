@@ -15,7 +15,6 @@ public abstract record Effect
     /// <summary>Who asked: session, cephalon, sentinel ids and similar, for routing the outcome.</summary>
     public ImmutableSortedDictionary<string, string> Meta { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
 
-    [JsonIgnore]
     public string Type => TypeRegistry.EffectTypeOf(GetType());
 
     /// <summary>Store effects are applied inside the tick's commit transaction; all others go to the outbox.</summary>

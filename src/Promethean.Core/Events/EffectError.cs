@@ -10,6 +10,5 @@ public sealed record EffectError(string EffectId, string EffectType, string Mess
 {
     public ImmutableSortedDictionary<string, string> Meta { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
 
-    [System.Text.Json.Serialization.JsonIgnore]
     public override string Type => EffectType + ".error";
 }

@@ -6,7 +6,6 @@ namespace Promethean.Core.Events;
 /// </summary>
 public abstract record Event
 {
-    [System.Text.Json.Serialization.JsonIgnore]
     public virtual string Type => TypeRegistry.EventTypeOf(GetType());
 }
 

@@ -1,22 +1,34 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Promethean.Core.Effects;
 using Promethean.Core.Events;
 
 namespace Promethean.Core.Serialization;
 
 /// <summary>
-/// The one serialization of world data: camelCase properties, enums as strings, object keys sorted
-/// ordinally, no whitespace, invariant number formatting. Hashes and the journal are built on it.
+/// The one serialization of world data: camelCase properties written in ordinal order, events and
+/// effects with their seed type string as <c>type</c>, string sets and maps ordered ordinally, enums
+/// as strings, no whitespace, invariant numbers. Hashes and the journal are built on it, so the
+/// same value always gives the same bytes, on any machine and culture.
 /// </summary>
 public static class CanonicalJson
 {
-    public static readonly JsonSerializerOptions Options = CreateOptions();
+    public static readonly JsonSerializerOptions Options = CreateOptions(hashing: false);
 
-    private static JsonSerializerOptions CreateOptions()
+    /// <summary>Like <see cref="Options"/> but an event nested in a component is written as its hash (memoized per instance).</summary>
+    internal static readonly JsonSerializerOptions HashOptions = CreateOptions(hashing: true);
+
+    private static readonly ConditionalWeakTable<Event, byte[]> EventBytes = new();
+    private static readonly ConditionalWeakTable<Event, byte[]> EventHashes = new();
+    private static readonly ConditionalWeakTable<Effect, byte[]> EffectBytes = new();
+
+    private static JsonSerializerOptions CreateOptions(bool hashing)
     {
         var options = new JsonSerializerOptions
         {
@@ -26,14 +38,31 @@ public static class CanonicalJson
             WriteIndented = false,
             DefaultIgnoreCondition = JsonIgnoreCondition.Never,
             NumberHandling = JsonNumberHandling.Strict,
+            TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { SortedProperties } },
         };
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower));
-        options.MakeReadOnly(populateMissingResolver: true);
+        options.Converters.Add(new OrdinalCollectionsConverterFactory());
+        options.Converters.Add(new EventJsonConverter(hashing));
+        options.Converters.Add(new EffectJsonConverter());
+        options.MakeReadOnly();
         return options;
     }
 
+    /// <summary>Orders properties ordinally by JSON name (events and effects carry their seed type string as <c>type</c>).</summary>
+    private static void SortedProperties(JsonTypeInfo info)
+    {
+        if (info.Kind != JsonTypeInfoKind.Object)
+            return;
+        var sorted = info.Properties.OrderBy(p => p.Name, StringComparer.Ordinal).ToList();
+        for (var i = 0; i < sorted.Count; i++)
+            sorted[i].Order = i;
+    }
+
     /// <summary>Canonical UTF-8 bytes of any value of the world.</summary>
-    public static byte[] Serialize(object value) => Write(JsonSerializer.SerializeToNode(value, value.GetType(), Options));
+    public static byte[] Serialize(object value) => value is Event e ? SerializeEvent(e) : JsonSerializer.SerializeToUtf8Bytes(value, value.GetType(), Options);
+
+    /// <summary>Bytes that identify a component's content, with nested events replaced by their memoized hashes.</summary>
+    public static byte[] SerializeForHash(object value) => JsonSerializer.SerializeToUtf8Bytes(value, value.GetType(), HashOptions);
 
     public static string SerializeToString(object value) => System.Text.Encoding.UTF8.GetString(Serialize(value));
 
@@ -43,40 +72,41 @@ public static class CanonicalJson
     public static object Deserialize(string json, Type type) =>
         JsonSerializer.Deserialize(json, type, Options) ?? throw new JsonException($"null where a {type.Name} was expected");
 
-    public static byte[] SerializeEvent(Event e) => Write(EventNode(e));
+    /// <summary>An event's canonical bytes, memoized per instance (events are immutable).</summary>
+    public static byte[] SerializeEvent(Event e) =>
+        EventBytes.GetValue(e, static ev => JsonSerializer.SerializeToUtf8Bytes(ev, ev.GetType(), Options));
 
-    public static JsonObject EventNode(Event e)
-    {
-        var node = (JsonObject)JsonSerializer.SerializeToNode(e, e.GetType(), Options)!;
-        node["type"] = e.Type;
-        return node;
-    }
+    /// <summary>SHA-256 of an event's canonical bytes, memoized per instance.</summary>
+    public static byte[] EventHash(Event e) => EventHashes.GetValue(e, static ev => SHA256.HashData(SerializeEvent(ev)));
 
-    public static byte[] SerializeEffect(Effect e)
-    {
-        var node = (JsonObject)JsonSerializer.SerializeToNode(e, e.GetType(), Options)!;
-        node["type"] = e.Type;
-        return Write(node);
-    }
+    public static JsonObject EventNode(Event e) => JsonNode.Parse(SerializeEvent(e))!.AsObject();
+
+    /// <summary>An effect's canonical bytes, memoized per instance: the hash and the outbox both need them.</summary>
+    public static byte[] SerializeEffect(Effect e) =>
+        EffectBytes.GetValue(e, static ef => JsonSerializer.SerializeToUtf8Bytes(ef, ef.GetType(), Options));
+
+    public static JsonObject EffectNode(Effect e) => JsonNode.Parse(SerializeEffect(e))!.AsObject();
 
     /// <summary>Reads an event written by <see cref="SerializeEvent"/>; unknown type strings are an error naming the type.</summary>
-    public static Event DeserializeEvent(string json)
+    public static Event DeserializeEvent(string json) =>
+        EventFromNode(JsonNode.Parse(json)?.AsObject() ?? throw new JsonException("event is not a JSON object"));
+
+    public static Event EventFromNode(JsonObject node)
     {
-        var node = JsonNode.Parse(json)?.AsObject() ?? throw new JsonException("event is not a JSON object");
         var type = node["type"]?.GetValue<string>() ?? throw new JsonException("event has no \"type\"");
         var clr = TypeRegistry.EventType(type) ?? (type.EndsWith(".error", StringComparison.Ordinal) ? typeof(EffectError) : null);
         if (clr is null)
             throw new JsonException($"unknown event type '{type}'");
-        node.Remove("type");
         return (Event)(node.Deserialize(clr, Options) ?? throw new JsonException($"event '{type}' is null"));
     }
 
-    public static Effect DeserializeEffect(string json)
+    public static Effect DeserializeEffect(string json) =>
+        EffectFromNode(JsonNode.Parse(json)?.AsObject() ?? throw new JsonException("effect is not a JSON object"));
+
+    public static Effect EffectFromNode(JsonObject node)
     {
-        var node = JsonNode.Parse(json)?.AsObject() ?? throw new JsonException("effect is not a JSON object");
         var type = node["type"]?.GetValue<string>() ?? throw new JsonException("effect has no \"type\"");
         var clr = TypeRegistry.EffectType(type) ?? throw new JsonException($"unknown effect type '{type}'");
-        node.Remove("type");
         return (Effect)(node.Deserialize(clr, Options) ?? throw new JsonException($"effect '{type}' is null"));
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
@@ -6,25 +7,28 @@ using System.Text;
 namespace Promethean.Core.Serialization;
 
 /// <summary>
-/// SHA-256 of the world's canonical serialization, built from per-part hashes (meta, each component
-/// table, events in/out, effects) so a mismatch can name the part that differs. Component and table
-/// hashes are memoized by instance: immutable values hash once, untouched tables cost nothing.
+/// SHA-256 over the world's parts (meta, each component table, events in/out, effects) so a mismatch
+/// names the part that differs. A table's hash is an order-independent lane-wise sum of per-entry
+/// hashes SHA-256(id, canonical component bytes); that sum updates incrementally from the previous
+/// tick's by the entries that changed, so hashing costs O(changes), not O(entities). Component hashes
+/// are memoized by instance (components are immutable).
 /// </summary>
 public sealed record WorldHash(string Hex, ImmutableSortedDictionary<string, string> Parts)
 {
     private static readonly ConditionalWeakTable<object, byte[]> ComponentCache = new();
-    private static readonly ConditionalWeakTable<object, byte[]> TableCache = new();
+    private static readonly ConditionalWeakTable<object, TableSum> TableCache = new();
 
-    public static WorldHash Compute(World world)
+    /// <summary>Hashes <paramref name="world"/>; with the <paramref name="previous"/> tick's world, only changed entries are hashed.</summary>
+    public static WorldHash Compute(World world, World? previous = null)
     {
         var parts = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
         parts["meta"] = ToHex(SHA256.HashData(Encoding.UTF8.GetBytes(
             string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{world.Tick}|{world.TimeMs}|{world.NextEntityId}"))));
         foreach (var table in ComponentTables.All)
-            parts["c:" + table.Name] = ToHex(TableHash(table, world));
-        parts["events/in"] = ToHex(ListHash(world.EventsIn.Select(CanonicalJson.SerializeEvent)));
-        parts["events/out"] = ToHex(ListHash(world.EventsOut.Select(CanonicalJson.SerializeEvent)));
-        parts["effects"] = ToHex(ListHash(world.Effects.Select(CanonicalJson.SerializeEffect)));
+            parts["c:" + table.Name] = TableSumOf(table, world, previous).Hex;
+        parts["events/in"] = ToHex(ListHash(world.EventsIn.Select(CanonicalJson.EventHash)));
+        parts["events/out"] = ToHex(ListHash(world.EventsOut.Select(CanonicalJson.EventHash)));
+        parts["effects"] = ToHex(ListHash(world.Effects.Select(e => SHA256.HashData(CanonicalJson.SerializeEffect(e)))));
 
         using var all = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var (name, hex) in parts)
@@ -38,31 +42,80 @@ public sealed record WorldHash(string Hex, ImmutableSortedDictionary<string, str
             .Where(k => expected.GetValueOrDefault(k) != actual.GetValueOrDefault(k));
 
     public static byte[] ComponentHash(object component) =>
-        ComponentCache.GetValue(component, static c => SHA256.HashData(CanonicalJson.Serialize(c)));
+        ComponentCache.GetValue(component, static c => SHA256.HashData(CanonicalJson.SerializeForHash(c)));
 
-    private static byte[] TableHash(ComponentTable table, World world) =>
-        TableCache.GetValue(table.Reference(world), _ =>
+    private static TableSum TableSumOf(ComponentTable table, World world, World? previous)
+    {
+        var reference = table.Reference(world);
+        if (TableCache.TryGetValue(reference, out var cached))
+            return cached;
+        TableSum sum;
+        if (previous is not null && TableCache.TryGetValue(table.Reference(previous), out var before))
         {
-            using var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            Span<byte> id = stackalloc byte[8];
-            foreach (var (key, component) in table.Entries(world))
+            sum = before.Copy();
+            foreach (var change in ComponentDiff.Changes(table, previous, world))
             {
-                System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(id, key.Value);
-                h.AppendData(id);
-                h.AppendData(ComponentHash(component));
+                if (change.Before is not null)
+                    sum.Subtract(EntryHash(change.Id, change.Before));
+                if (change.Component is not null)
+                    sum.Add(EntryHash(change.Id, change.Component));
             }
-            return h.GetHashAndReset();
-        });
+        }
+        else
+        {
+            sum = new TableSum();
+            foreach (var (id, component) in table.Entries(world))
+                sum.Add(EntryHash(id, component));
+        }
+        TableCache.AddOrUpdate(reference, sum);
+        return sum;
+    }
+
+    private static byte[] EntryHash(EntityId id, object component)
+    {
+        Span<byte> buffer = stackalloc byte[8 + 32];
+        BinaryPrimitives.WriteInt64BigEndian(buffer, id.Value);
+        ComponentHash(component).CopyTo(buffer[8..]);
+        return SHA256.HashData(buffer);
+    }
 
     private static byte[] ListHash(IEnumerable<byte[]> items)
     {
         using var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var item in items)
-        {
-            h.AppendData(SHA256.HashData(item));
-        }
+            h.AppendData(item);
         return h.GetHashAndReset();
     }
 
     public static string ToHex(byte[] bytes) => Convert.ToHexStringLower(bytes);
+
+    /// <summary>A 256-bit lane-wise sum (four wrapping 64-bit lanes): add and subtract commute, so order does not matter.</summary>
+    private sealed class TableSum
+    {
+        private readonly ulong[] _lanes = new ulong[4];
+        private string? _hex;
+
+        public string Hex => _hex ??= ToHex(SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_lanes.AsSpan())));
+
+        public TableSum Copy()
+        {
+            var copy = new TableSum();
+            _lanes.CopyTo(copy._lanes, 0);
+            return copy;
+        }
+
+        public void Add(byte[] hash)
+        {
+            for (var i = 0; i < 4; i++)
+                _lanes[i] = unchecked(_lanes[i] + BinaryPrimitives.ReadUInt64LittleEndian(hash.AsSpan(i * 8)));
+            _hex = null;
+        }
+
+        public void Subtract(byte[] hash)
+        {
+            for (var i = 0; i < 4; i++)
+                _lanes[i] = unchecked(_lanes[i] - BinaryPrimitives.ReadUInt64LittleEndian(hash.AsSpan(i * 8)));
+            _hex = null;
+        }
+    }
 }

@@ -22,12 +22,11 @@ public static class DebugStatsSystem
             counters = counters.Add("effects." + group.Key, group.Count());
         next = next with { Counters = next.Counters.SetItem(DebugEntity(next), counters) };
 
-        var lines = world.EventsIn.Select(e => Describe(world.Tick, "in", e))
-            .Concat(world.EventsOut.Select(e => Describe(world.Tick, "out", e)))
-            .ToList();
-        if (lines.Count > 0)
+        var ring = next.LastEvents.GetValueOrDefault(DebugEntity(next)) ?? new DebugLastEvents([]);
+        var all = world.EventsIn.Select(e => ("in", e)).Concat(world.EventsOut.Select(e => ("out", e))).ToList();
+        if (all.Count > 0)
         {
-            var ring = next.LastEvents.GetValueOrDefault(DebugEntity(next)) ?? new DebugLastEvents([]);
+            var lines = all.Skip(Math.Max(0, all.Count - ring.Capacity)).Select(p => Describe(world.Tick, p.Item1, p.Item2));
             next = next with { LastEvents = next.LastEvents.SetItem(DebugEntity(next), ring.Push(lines)) };
         }
 

@@ -12,6 +12,8 @@ namespace Promethean.Core.Systems;
 /// into normalized, tagged memories stored through <c>mem/put</c>. Files are read through an
 /// <c>fs/read</c> effect first, so the text itself arrives as an event. Duplicates by source id are
 /// rejected and counted (content-window and SimHash dedupe, spam families: issue #5).
+/// Memories live in the memory store; the ECS mirror (<see cref="World.Memories"/>) is kept for the
+/// few memories a system is actively working on, so the world does not grow with history.
 /// </summary>
 public static class MemoryIngestSystem
 {
@@ -22,7 +24,6 @@ public static class MemoryIngestSystem
     {
         var effects = new List<Effect>();
         var events = new List<Event>();
-        var mirrors = world.Memories.ToBuilder();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var next = world;
         var rejected = ImmutableSortedDictionary.CreateBuilder<string, long>(StringComparer.Ordinal);
@@ -45,15 +46,13 @@ public static class MemoryIngestSystem
                         rejected["source-id"] = rejected.GetValueOrDefault("source-id") + 1;
                         break;
                     }
-                    next = next.Spawn(out var id);
-                    mirrors[id] = new MemoryMirror(memory.Id, memory.Kind, memory.Tags, memory.NexusKeys, MemoryLifecycle.Active);
                     effects.Add(new MemPut(memory));
                     events.Add(new MemoryCreated(memory.Id, memory.Kind, memory.Tags, memory.NexusKeys));
                     break;
             }
         }
 
-        next = (next with { Memories = mirrors.ToImmutable() }).Do(effects).Emit(events);
+        next = next.Do(effects).Emit(events);
         foreach (var (reason, count) in rejected)
             next = DebugStatsSystem.Count(next, "ingest.rejected." + reason, count);
         return next;

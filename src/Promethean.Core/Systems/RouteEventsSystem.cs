@@ -17,13 +17,37 @@ public static class RouteEventsSystem
         if (world.EventsIn.IsEmpty || world.Sessions.IsEmpty)
             return world;
 
+        // Index the events once by type and by channel, so routing costs O(events + sessions x subscriptions).
+        var byType = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        var byChannel = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        var messages = new List<int>();
+        for (var i = 0; i < world.EventsIn.Length; i++)
+        {
+            var e = world.EventsIn[i];
+            Index(byType, e.Type, i);
+            if (e is DiscordMessageNew m)
+            {
+                Index(byChannel, m.ChannelId, i);
+                messages.Add(i);
+            }
+        }
+
         var sessions = world.Sessions.ToBuilder();
         var ready = new List<Event>();
         foreach (var (id, session) in world.Sessions)
         {
-            var matched = world.EventsIn.Where(e => Matches(session.Subscriptions, e)).ToList();
-            if (matched.Count == 0)
+            var subs = session.Subscriptions;
+            var hits = new SortedSet<int>();
+            foreach (var type in subs.EventTypes)
+                hits.UnionWith(byType.GetValueOrDefault(type) ?? []);
+            if (subs.Channels.Contains(AnyChannel))
+                hits.UnionWith(messages);
+            else
+                foreach (var channel in subs.Channels)
+                    hits.UnionWith(byChannel.GetValueOrDefault(channel) ?? []);
+            if (hits.Count == 0)
                 continue;
+            var matched = hits.Select(i => world.EventsIn[i]).ToList();
             var next = Enqueue(session, matched);
             if (next.Status == SessionStatus.Idle)
             {
@@ -35,6 +59,14 @@ public static class RouteEventsSystem
         return (world with { Sessions = sessions.ToImmutable() }).Emit(ready);
     }
 
+    private static void Index(Dictionary<string, List<int>> index, string key, int position)
+    {
+        if (!index.TryGetValue(key, out var list))
+            index[key] = list = [];
+        list.Add(position);
+    }
+
+    /// <summary>Whether a session's hard subscriptions take an event (the rule the index above implements).</summary>
     public static bool Matches(SessionSubscriptions subscriptions, Event e) => e switch
     {
         DiscordMessageNew m => subscriptions.Channels.Contains(m.ChannelId) || subscriptions.Channels.Contains(AnyChannel)

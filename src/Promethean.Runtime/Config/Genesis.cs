@@ -25,9 +25,13 @@ public static class Genesis
                         ImmutableSortedSet.CreateRange(StringComparer.Ordinal, s.Channels)),
                     [], [], [], s.Focus, new SessionBudgets(), SessionStatus.Idle)
                 { QueueCapacity = s.QueueCapacity };
-                world = world with { Sessions = world.Sessions.Add(sessionId, session) };
+                world = world with
+                {
+                    Sessions = world.Sessions.Add(sessionId, session),
+                    Ledgers = world.Ledgers.Add(sessionId, SessionLedger.Start(s.Weight)),
+                };
             }
-            var cephalon = new Cephalon(c.Name, new CephalonPolicy(c.Model, c.ContextWindowTokens),
+            var cephalon = new Cephalon(c.Name, new CephalonPolicy(c.Model, c.ContextWindowTokens, MaxLlmCallsInFlight: c.MaxLlmCallsInFlight),
                 ImmutableSortedDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal), sessionIds.ToImmutable());
             world = world with { Cephalons = world.Cephalons.Add(cephalonId, cephalon) };
         }

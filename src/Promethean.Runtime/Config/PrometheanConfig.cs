@@ -46,6 +46,9 @@ public sealed class CephalonConfig
     public string Name { get; set; } = "";
     public string Model { get; set; } = "builtin";
     public int ContextWindowTokens { get; set; } = 8192;
+
+    /// <summary>LLM calls in flight at once across this cephalon's sessions.</summary>
+    public int MaxLlmCallsInFlight { get; set; } = 4;
     public List<SessionConfig> Sessions { get; set; } = [];
 }
 
@@ -62,4 +65,7 @@ public sealed class SessionConfig
     public List<string> EventTypes { get; set; } = [];
 
     public int QueueCapacity { get; set; } = 256;
+
+    /// <summary>Share of LLM turns under contention, relative to the other sessions of the cephalon.</summary>
+    public int Weight { get; set; } = 1;
 }

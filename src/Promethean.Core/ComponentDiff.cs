@@ -1,0 +1,46 @@
+namespace Promethean.Core;
+
+/// <summary>A component that changed between two worlds: added, replaced, or removed (<see cref="Component"/> null).</summary>
+public readonly record struct ComponentChange(ComponentTable Table, EntityId Id, object? Before, object? Component);
+
+/// <summary>
+/// The components that differ between two worlds, found by walking each changed table's sorted
+/// entries side by side and comparing references: immutable values that were not touched keep their
+/// identity, so the walk costs one reference compare per entry and nothing for untouched tables.
+/// </summary>
+public static class ComponentDiff
+{
+    public static IEnumerable<ComponentChange> Changes(World previous, World next) =>
+        ComponentTables.All.SelectMany(table => Changes(table, previous, next));
+
+    public static IEnumerable<ComponentChange> Changes(ComponentTable table, World previous, World next)
+    {
+        if (ReferenceEquals(table.Reference(previous), table.Reference(next)))
+            yield break;
+        using var a = table.Entries(previous).GetEnumerator();
+        using var b = table.Entries(next).GetEnumerator();
+        var hasA = a.MoveNext();
+        var hasB = b.MoveNext();
+        while (hasA || hasB)
+        {
+            var cmp = !hasA ? 1 : !hasB ? -1 : a.Current.Key.CompareTo(b.Current.Key);
+            if (cmp < 0)
+            {
+                yield return new ComponentChange(table, a.Current.Key, a.Current.Value, null);
+                hasA = a.MoveNext();
+            }
+            else if (cmp > 0)
+            {
+                yield return new ComponentChange(table, b.Current.Key, null, b.Current.Value);
+                hasB = b.MoveNext();
+            }
+            else
+            {
+                if (!ReferenceEquals(a.Current.Value, b.Current.Value))
+                    yield return new ComponentChange(table, b.Current.Key, a.Current.Value, b.Current.Value);
+                hasA = a.MoveNext();
+                hasB = b.MoveNext();
+            }
+        }
+    }
+}

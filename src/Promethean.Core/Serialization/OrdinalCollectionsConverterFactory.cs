@@ -1,0 +1,61 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Promethean.Core.Serialization;
+
+/// <summary>
+/// Reads sorted string sets and string-keyed sorted maps with the ordinal comparer. The default
+/// comparer is culture-sensitive, which would make iteration order, and so hashes, depend on the
+/// machine's culture data.
+/// </summary>
+public sealed class OrdinalCollectionsConverterFactory : JsonConverterFactory
+{
+    public override bool CanConvert(Type typeToConvert) =>
+        typeToConvert == typeof(ImmutableSortedSet<string>)
+        || (typeToConvert.IsGenericType && typeToConvert.GetGenericTypeDefinition() == typeof(ImmutableSortedDictionary<,>)
+            && typeToConvert.GetGenericArguments()[0] == typeof(string));
+
+    public override JsonConverter CreateConverter(Type typeToConvert, JsonSerializerOptions options) =>
+        typeToConvert == typeof(ImmutableSortedSet<string>)
+            ? new SetConverter()
+            : (JsonConverter)Activator.CreateInstance(typeof(MapConverter<>).MakeGenericType(typeToConvert.GetGenericArguments()[1]))!;
+
+    private sealed class SetConverter : JsonConverter<ImmutableSortedSet<string>>
+    {
+        public override ImmutableSortedSet<string> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            var items = JsonSerializer.Deserialize<string[]>(ref reader, options) ?? [];
+            return ImmutableSortedSet.Create(StringComparer.Ordinal, items);
+        }
+
+        public override void Write(Utf8JsonWriter writer, ImmutableSortedSet<string> value, JsonSerializerOptions options)
+        {
+            writer.WriteStartArray();
+            foreach (var item in value.KeyComparer == StringComparer.Ordinal ? value : (IEnumerable<string>)value.Order(StringComparer.Ordinal))
+                writer.WriteStringValue(item);
+            writer.WriteEndArray();
+        }
+    }
+
+    private sealed class MapConverter<TValue> : JsonConverter<ImmutableSortedDictionary<string, TValue>>
+    {
+        public override ImmutableSortedDictionary<string, TValue> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            var items = JsonSerializer.Deserialize<Dictionary<string, TValue>>(ref reader, options) ?? [];
+            return ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, items);
+        }
+
+        public override void Write(Utf8JsonWriter writer, ImmutableSortedDictionary<string, TValue> value, JsonSerializerOptions options)
+        {
+            writer.WriteStartObject();
+            IEnumerable<KeyValuePair<string, TValue>> entries = value.KeyComparer == StringComparer.Ordinal ? value : value.OrderBy(p => p.Key, StringComparer.Ordinal);
+            foreach (var (key, item) in entries)
+            {
+                writer.WritePropertyName(key);
+                JsonSerializer.Serialize(writer, item, options);
+            }
+            writer.WriteEndObject();
+        }
+    }
+}

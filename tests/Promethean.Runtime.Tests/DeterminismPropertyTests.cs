@@ -1,0 +1,53 @@
+using System.Collections.Immutable;
+using CsCheck;
+using Microsoft.Extensions.Logging.Abstractions;
+using Promethean.Core;
+using Promethean.Core.Events;
+using Promethean.Runtime.Config;
+using Promethean.Stores.Sqlite;
+
+namespace Promethean.Runtime.Tests;
+
+public sealed class DeterminismPropertyTests
+{
+    private static readonly Gen<Event> GenEvent = Gen.OneOf<Event>(
+        Gen.Select(Gen.Int[1, 40], Gen.Int[0, 2], Gen.Int[0, 5], Gen.Bool,
+            (id, channel, text, bot) => new DiscordMessageNew($"{id}", $"c{channel}", null, $"u{text % 3}", "n", bot,
+                $"message {text} in c{channel}", id * 1000L)),
+        Gen.Select(Gen.Int[0, 3], Gen.Long[0, 10_000], (t, due) => new TimerTick($"t{t}", due)),
+        Gen.Select(Gen.Int[0, 4], Gen.Int[0, 3], (n, h) => new FsFileCreated($"docs/notes/n{n}.md", $"h{h}", 10)));
+
+    private static readonly Gen<ImmutableArray<ImmutableArray<Event>>> GenStream =
+        GenEvent.Array[0, 12].Select(a => a.ToImmutableArray()).Array[1, 25].Select(a => a.ToImmutableArray());
+
+    private static List<string> Run(SqliteStore store, ImmutableArray<ImmutableArray<Event>> stream)
+    {
+        var dispatcher = new EffectDispatcher([], 8, TimeSpan.FromSeconds(1), NullLogger.Instance);
+        var engine = new Engine(store, Schedule.Systems, dispatcher, new EngineOptions { StatusEverySeconds = 0, SnapshotEveryTicks = 7 },
+            TimeProvider.System, NullLogger.Instance);
+        engine.Open(Genesis.Build(ConfigLoader.Load(null)));
+        var hashes = new List<string>();
+        for (var i = 0; i < stream.Length; i++)
+            hashes.Add(engine.Step(stream[i], 1000L * (i + 1)).WorldHash);
+        return hashes;
+    }
+
+    [Fact]
+    public void RandomEventStreams_RunThenReplay_IdenticalHashesAtEveryTick()
+    {
+        GenStream.Sample(stream =>
+        {
+            using var first = SqliteStore.InMemory();
+            using var second = SqliteStore.InMemory();
+            var a = Run(first, stream);
+            var b = Run(second, stream);
+            b.ShouldBe(a);
+
+            var replay = Replayer.Replay(first, Schedule.Systems);
+            replay.DivergedAtTick.ShouldBeNull();
+            replay.TicksVerified.ShouldBe(stream.Length);
+            replay.FinalHash.ShouldBe(a[^1]);
+            replay.StoresMatch.ShouldBeTrue();
+        }, iter: 40);
+    }
+}
