@@ -23,14 +23,13 @@ public sealed class Daemon : IDisposable
         Store = SqliteStore.Open(Path.Combine(dataDir, "promethean.db"));
         Guard = new PathGuard(config.Fs.BaseDirectory, config.Fs.Roots, config.Fs.MaxFileBytes);
         var dispatcher = new EffectDispatcher(
-            [new FsReadHandler(Guard), new FsWriteHandler(Guard), Embedder, new TimerWakeHandler(TimeProvider.System)],
+            [new FsReadHandler(Guard), new FsWriteHandler(Guard), new TimerWakeHandler(TimeProvider.System), .. Llm.LlmHandlers.Create(config.Llm, logs)],
             config.Engine.MaxInFlightPerType, TimeSpan.FromSeconds(config.Engine.EffectTimeoutSeconds), logs.CreateLogger("effects"));
         Engine = new Engine(Store, Schedule.Systems, dispatcher, config.Engine, TimeProvider.System, logs.CreateLogger("tick"));
         Engine.Open(Genesis.Build(config));
     }
 
     public PrometheanConfig Config { get; }
-    public LocalEmbedHandler Embedder { get; } = new();
     public SqliteStore Store { get; }
     public PathGuard Guard { get; }
     public Engine Engine { get; }
@@ -57,7 +56,6 @@ public sealed class Daemon : IDisposable
     public void Dispose()
     {
         Store.Dispose();
-        Embedder.Dispose();
         _lock.Dispose();
     }
 }

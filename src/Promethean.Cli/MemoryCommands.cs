@@ -170,10 +170,10 @@ internal static class MemoryCommands
             throw new FileNotFoundException($"no store at {path}: ingest something first");
         var config = ConfigLoader.Load(configPath);
         using var store = SqliteStore.Open(path);
-        using var embedder = new LocalEmbedHandler();
+        using var embedder = new Promethean.Llm.Local.LocalEmbeddingProvider();
         var model = config.Memory.EmbedModel;
         var count = store.VectorCount(model, EidolonIndexSystem.CanonicalKind);
-        var vector = count > 0 ? embedder.Encode([text])[0] : [];
+        var vector = count > 0 ? embedder.Embed([text])[0] : [];
         var keys = Tagger.Tag(text, new TagContext("query"), ImmutableSortedDictionary<string, ImmutableArray<string>>.Empty).Keys;
         using var hnsw = count >= VectorIndex.HnswThreshold ? new HnswStoreReader(store, dataDir, model, EidolonIndexSystem.CanonicalKind) : null;
         var hits = MemoryRetrieval.Search((IStoreReader?)hnsw ?? store, new RetrievalQuery(text, [.. vector], [.. keys], DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), k) { Model = model });

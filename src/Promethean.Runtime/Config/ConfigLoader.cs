@@ -93,6 +93,8 @@ public static class ConfigLoader
             yield return error;
         foreach (var error in c.Sentinel.Errors())
             yield return error;
+        foreach (var error in LlmConfig.Validate(c.Llm))
+            yield return error;
         foreach (var (name, timer) in c.Timers)
         {
             if (timer.EverySeconds <= 0)

@@ -13,6 +13,9 @@ public sealed class PrometheanConfig
 
     /// <summary>Cephalons and their sessions. Empty means the built-in default cephalon "Duck".</summary>
     public List<CephalonConfig> Cephalons { get; set; } = [];
+
+    /// <summary>LLM endpoints by name; by default the offline <c>builtin</c> chat and <c>local</c> embeddings.</summary>
+    public LlmConfig Llm { get; set; } = new();
 }
 
 /// <summary>File roots the effects may touch, and what the watcher follows.</summary>
