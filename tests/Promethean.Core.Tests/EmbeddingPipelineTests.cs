@@ -43,17 +43,16 @@ public sealed class EmbeddingPipelineTests
         w.EventsOut.OfType<EidolonIndexed>().ShouldHaveSingleItem();
         w.Jobs.Values.Select(j => j.Type).Order().ShouldBe([Job.EmbedCanonical, Job.EmbedEidolon]);
         w.EventsOut.OfType<EmbeddingJobEnqueued>().Count().ShouldBe(2);
-        w.Effects.OfType<LlmEmbed>().ShouldBeEmpty();
+        w.Effects.OfType<LlmEmbed>().ShouldHaveSingleItem().Inputs.Length.ShouldBe(2);
         store.KeyDegree("tag:storage").ShouldBe(1);
         store.Postings("chan:10", 10).ShouldHaveSingleItem();
     }
 
     [Fact]
-    public void Worker_NextTick_BatchesThenStoresVectorsOnResult()
+    public void Worker_SameTick_BatchesThenStoresVectorsOnResult()
     {
         using var store = SqliteStore.InMemory();
         var w = Step(store, World.Empty, 1000, Msg("1", "alpha beta gamma"), Msg("2", "delta epsilon zeta"));
-        w = Step(store, w, 2000);
         var embed = w.Effects.OfType<LlmEmbed>().ShouldHaveSingleItem();
         embed.Endpoint.ShouldBe("local");
         embed.Inputs.Length.ShouldBe(4);
@@ -73,8 +72,7 @@ public sealed class EmbeddingPipelineTests
     public void Worker_Errors_RetryWithBackoffThenFail()
     {
         using var store = SqliteStore.InMemory();
-        var w = Step(store, Settings(new MemorySettings { EmbedEidolon = false, EmbedMaxAttempts = 2, EmbedBackoffMs = 1000 }), 1000, Msg("1", "alpha"));
-        w = Step(store, w, 2000);
+        var w = Step(store, Settings(new MemorySettings { EmbedEidolon = false, EmbedMaxAttempts = 2, EmbedBackoffMs = 1000 }), 2000, Msg("1", "alpha"));
         var embed = w.Effects.OfType<LlmEmbed>().Single();
         w = Step(store, w, 3000, new EffectError(embed.Id, "llm/embed", "boom", true) { Meta = embed.Meta });
         var job = w.Jobs.Values.ShouldHaveSingleItem();
@@ -120,7 +118,6 @@ public sealed class EmbeddingPipelineTests
         var w = Step(store, Settings(new MemorySettings { EmbedEidolon = false }), 1000, Msg("1", "same text", "10"), Msg("2", "same text", "20"));
         var job = w.Jobs.Values.ShouldHaveSingleItem();
         job.Payload.Split(' ').Length.ShouldBe(2);
-        w = Step(store, w, 2000);
         w = Step(store, w, 3000, Answer(w.Effects.OfType<LlmEmbed>().Single()));
         store.VectorCount("all-MiniLM-L6-v2", "canonical").ShouldBe(2);
     }

@@ -22,7 +22,7 @@ public sealed record Job(
     /// <summary>A pending job is not started before this time (retry backoff).</summary>
     public long NotBeforeMs { get; init; }
 
-    /// <summary>Tick the job was enqueued; the worker starts it on a later tick, once its memory is committed.</summary>
+    /// <summary>Tick the job was enqueued.</summary>
     public long EnqueuedTick { get; init; }
 
     /// <summary>The <c>llm/embed</c> effect carrying a running job, and the job's input position in it.</summary>

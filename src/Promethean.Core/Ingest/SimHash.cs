@@ -16,18 +16,36 @@ public static class SimHash
     /// <summary>The fingerprint, or null when the text has no words at all (nothing to compare).</summary>
     public static ulong? Compute(string text)
     {
-        var words = Words(text);
+        var words = new List<ulong>(64);
+        var h = FnvOffset;
+        var inWord = false;
+        foreach (var ch in text)
+        {
+            if (char.IsLetterOrDigit(ch))
+            {
+                h = (h ^ char.ToLowerInvariant(ch)) * FnvPrime;
+                inWord = true;
+            }
+            else if (inWord)
+            {
+                words.Add(h);
+                h = FnvOffset;
+                inWord = false;
+            }
+        }
+        if (inWord)
+            words.Add(h);
         if (words.Count == 0)
             return null;
         Span<int> weights = stackalloc int[64];
         if (words.Count < ShingleWords)
         {
-            Add(weights, FeatureHash(words, 0, words.Count));
+            Add(weights, Feature(words, 0, words.Count));
         }
         else
         {
             for (var i = 0; i + ShingleWords <= words.Count; i++)
-                Add(weights, FeatureHash(words, i, ShingleWords));
+                Add(weights, Feature(words, i, ShingleWords));
         }
         ulong hash = 0;
         for (var bit = 0; bit < 64; bit++)
@@ -68,19 +86,17 @@ public static class SimHash
             weights[bit] += ((h >> bit) & 1) != 0 ? 1 : -1;
     }
 
-    private static ulong FeatureHash(List<string> words, int start, int count)
+    /// <summary>A shingle's hash: its word hashes rotated by position, so word order counts.</summary>
+    private static ulong Feature(List<ulong> words, int start, int count)
     {
-        var h = 14695981039346656037UL;
-        for (var i = start; i < start + count; i++)
-        {
-            foreach (var ch in words[i])
-            {
-                h = (h ^ ch) * 1099511628211UL;
-            }
-            h = (h ^ ' ') * 1099511628211UL;
-        }
+        ulong h = 0;
+        for (var i = 0; i < count; i++)
+            h ^= BitOperations.RotateLeft(Mix(words[start + i]), 21 * i);
         return Mix(h);
     }
+
+    private const ulong FnvOffset = 14695981039346656037UL;
+    private const ulong FnvPrime = 1099511628211UL;
 
     /// <summary>SplitMix64 finalizer: spreads FNV's weak low bits over all 64.</summary>
     internal static ulong Mix(ulong z)

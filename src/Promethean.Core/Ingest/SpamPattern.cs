@@ -13,14 +13,24 @@ public static partial class SpamPattern
 {
     public static string Of(string normalizedText)
     {
-        var s = UrlRegex().Replace(normalizedText, "<url>");
-        s = DiscordTokenRegex().Replace(s, m => m.Value.Contains(':', StringComparison.Ordinal) ? "" : "<at>");
-        s = AtNameRegex().Replace(s, "<at>");
-        s = ShortcodeEmojiRegex().Replace(s, "");
-        s = UuidRegex().Replace(s, "<id>");
-        s = HexIdRegex().Replace(s, "<id>");
-        s = LongNumberRegex().Replace(s, "<id>");
-        s = NumberRegex().Replace(s, "<n>");
+        // Each pass runs only when its trigger character is present: most chat lines need none.
+        var s = normalizedText;
+        if (s.Contains("http", StringComparison.OrdinalIgnoreCase))
+            s = UrlRegex().Replace(s, "<url>");
+        if (s.Contains('<', StringComparison.Ordinal))
+            s = DiscordTokenRegex().Replace(s, m => m.Value.Contains(':', StringComparison.Ordinal) ? "" : "<at>");
+        if (s.Contains('@', StringComparison.Ordinal))
+            s = AtNameRegex().Replace(s, "<at>");
+        if (s.Contains(':', StringComparison.Ordinal))
+            s = ShortcodeEmojiRegex().Replace(s, "");
+        if (s.AsSpan().IndexOfAnyInRange('0', '9') >= 0)
+        {
+            if (s.Contains('-', StringComparison.Ordinal))
+                s = UuidRegex().Replace(s, "<id>");
+            s = HexIdRegex().Replace(s, "<id>");
+            s = LongNumberRegex().Replace(s, "<id>");
+            s = NumberRegex().Replace(s, "<n>");
+        }
         var sb = new StringBuilder(s.Length);
         var lastSpace = false;
         for (var i = 0; i < s.Length; i++)

@@ -60,15 +60,17 @@ public static partial class Tagger
         }
 
         // extractor tier
-        foreach (Match m in HashtagRegex().Matches(text))
+        // Each extractor runs only when its trigger is present: most chat lines need few of them.
+        var hasDigit = text.AsSpan().IndexOfAnyInRange('0', '9') >= 0;
+        foreach (Match m in When(text.Contains('#', StringComparison.Ordinal), HashtagRegex(), text))
             AddTopical(topical, m.Groups[1].Value);
-        foreach (Match m in FenceRegex().Matches(text))
+        foreach (Match m in When(text.Contains("```", StringComparison.Ordinal), FenceRegex(), text))
         {
             var lang = m.Groups[1].Value.ToLowerInvariant();
             tags.Add("lang:" + lang);
             keys.Add("lang:" + lang);
         }
-        foreach (Match m in UrlRegex().Matches(text))
+        foreach (Match m in When(text.Contains("http", StringComparison.OrdinalIgnoreCase), UrlRegex(), text))
         {
             var host = m.Groups[1].Value.ToLowerInvariant();
             if (host.StartsWith("www.", StringComparison.Ordinal))
@@ -76,22 +78,23 @@ public static partial class Tagger
             tags.Add("url:" + host);
             keys.Add("url:" + host);
         }
-        foreach (Match m in MentionRegex().Matches(text))
+        foreach (Match m in When(text.Contains("<@", StringComparison.Ordinal), MentionRegex(), text))
         {
             tags.Add("mention");
             keys.Add("author:" + m.Groups[1].Value);
         }
-        foreach (Match m in ExceptionRegex().Matches(text))
+        foreach (Match m in When(text.Contains("Exception", StringComparison.Ordinal) || text.Contains("Error", StringComparison.Ordinal), ExceptionRegex(), text))
         {
             tags.Add("error");
             keys.Add("err:" + m.Value);
         }
-        foreach (Match m in ErrorCodeRegex().Matches(text))
+        foreach (Match m in When(hasDigit, ErrorCodeRegex(), text))
         {
             tags.Add("error");
             keys.Add("err:" + m.Value.ToUpperInvariant());
         }
-        if (StackTraceRegex().IsMatch(text))
+        if ((text.Contains("at ", StringComparison.Ordinal) || text.Contains("File \"", StringComparison.Ordinal) || text.Contains("Traceback", StringComparison.Ordinal))
+            && StackTraceRegex().IsMatch(text))
         {
             tags.Add("error");
             tags.Add("stacktrace");
@@ -124,6 +127,8 @@ public static partial class Tagger
         }
         return new TagSet(tags.ToImmutable(), keys.ToImmutable());
     }
+
+    private static IList<Match> When(bool trigger, Regex regex, string text) => trigger ? regex.Matches(text) : Array.Empty<Match>();
 
     /// <summary>Lower-case kebab-case form of a tag: letters and digits kept, anything else one dash.</summary>
     public static string Kebab(string raw)

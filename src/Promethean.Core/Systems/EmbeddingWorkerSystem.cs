@@ -85,9 +85,13 @@ public static class EmbeddingWorkerSystem
             return world;
         var inFlight = world.Jobs.Values.Where(j => j.Status == JobStatus.Running).Select(j => j.EffectId).Distinct(StringComparer.Ordinal).Count();
         var ready = world.Jobs
-            .Where(j => j.Value.Status == JobStatus.Pending && j.Value.NotBeforeMs <= world.TimeMs && j.Value.EnqueuedTick < world.Tick)
+            .Where(j => j.Value.Status == JobStatus.Pending && j.Value.NotBeforeMs <= world.TimeMs)
             .OrderByDescending(j => j.Value.Priority).ThenBy(j => j.Key)
             .ToList();
+        // Memories put this tick are not in the store until the commit: read them from the effects.
+        var puts = new Dictionary<string, Memory>(StringComparer.Ordinal);
+        foreach (var put in world.Effects.OfType<MemPut>())
+            puts[put.Memory.Id] = put.Memory;
         var next = world;
         var taken = new HashSet<EntityId>();
         while (inFlight < cfg.EmbedMaxInFlight)
@@ -104,7 +108,7 @@ public static class EmbeddingWorkerSystem
                     continue;
                 if (inputs.Count >= cfg.EmbedBatchSize)
                     break;
-                var text = TextOf(job, stores, cfg);
+                var text = TextOf(job, puts, stores, cfg);
                 taken.Add(id);
                 if (text is null)
                 {
@@ -140,10 +144,10 @@ public static class EmbeddingWorkerSystem
         return next;
     }
 
-    private static string? TextOf(Job job, IStoreReader stores, MemorySettings cfg)
+    private static string? TextOf(Job job, Dictionary<string, Memory> puts, IStoreReader stores, MemorySettings cfg)
     {
         var first = job.Payload.Split(' ', 2)[0];
-        var memory = stores.GetMemory(first);
+        var memory = puts.GetValueOrDefault(first) ?? stores.GetMemory(first);
         if (memory is null)
             return null;
         return job.Type == Job.EmbedEidolon ? FieldDigest.EidolonText(memory, cfg.EmbedMaxChars) : FieldDigest.Cut(memory.Text, cfg.EmbedMaxChars);
