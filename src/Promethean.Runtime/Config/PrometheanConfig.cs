@@ -5,6 +5,7 @@ public sealed class PrometheanConfig
 {
     public EngineOptions Engine { get; set; } = new();
     public FsConfig Fs { get; set; } = new();
+    public DiscordConfig Discord { get; set; } = new();
 
     /// <summary>Timers by name; each fires <c>timer/tick</c> at its cadence.</summary>
     public Dictionary<string, TimerConfig> Timers { get; set; } = [];
