@@ -124,6 +124,7 @@ public sealed class DiscordGateway
         }
 
         Task heartbeat = Task.CompletedTask;
+        Task identify = Task.CompletedTask;
         var healthy = false;
         var buffer = new ArrayBufferWriter<byte>(64 * 1024);
         try
@@ -150,10 +151,11 @@ public sealed class DiscordGateway
                         connection.Cancel.CancelAfter(Timeout.InfiniteTimeSpan);
                         var interval = TimeSpan.FromMilliseconds(d.GetProperty("heartbeat_interval").GetDouble());
                         heartbeat = HeartbeatLoopAsync(connection, interval);
+                        // IDENTIFY may wait for its rate limit; the loop keeps reading meanwhile so ACKs are seen.
                         if (resume)
                             await SendResumeAsync(connection);
                         else
-                            await SendIdentifyAsync(connection);
+                            identify = SendIdentifyAsync(connection);
                         break;
                     case 11:
                         connection.Acked = true;
@@ -204,11 +206,11 @@ public sealed class DiscordGateway
             await connection.Cancel.CancelAsync();
             try
             {
-                await heartbeat;
+                await Task.WhenAll(heartbeat, identify);
             }
-            catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+            catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException or InvalidOperationException)
             {
-                // the heartbeat loop ends with its connection
+                // the heartbeat loop and a pending IDENTIFY end with their connection
             }
         }
     }
