@@ -1,8 +1,8 @@
 namespace Promethean.Discord;
 
-/// <summary>The gateway closed with a code that reconnecting cannot fix (bad token, bad intents, ...).</summary>
+/// <summary>The gateway closed with a code that reconnecting cannot fix (bad token, bad intents, ...). The CLI prints it and exits 1.</summary>
 public sealed class DiscordGatewayFatalException(int closeCode, string meaning)
-    : Exception($"Discord closed the gateway with code {closeCode} ({meaning}); not reconnecting")
+    : InvalidOperationException($"Discord closed the gateway with code {closeCode} ({meaning}); not reconnecting")
 {
     public int CloseCode { get; } = closeCode;
 
