@@ -15,7 +15,7 @@ public sealed class DiscordSendRequestSystemTests
 
         var next = DiscordSendRequestSystem.Update(world, store);
 
-        next.Effects.Count().ShouldBe(2);
+        next.Effects.Length.ShouldBe(2);
         var first = next.Effects[0].ShouldBeOfType<DiscordSend>();
         first.ShouldSatisfyAllConditions(
             () => first.Id.ShouldBe("1-0"),
