@@ -24,7 +24,7 @@ public sealed class DaemonWiringTests
     }
 
     [Fact]
-    public async Task Run_WithToken_TakesGatewayMessagesIntoTheWorld()
+    public async Task Run_WithToken_TakesGatewayMessagesIntoTheWorldAndReplays()
     {
         await using var fake = await FakeDiscord.StartAsync();
         var variable = "PROMETHEAN_TEST_TOKEN_" + Guid.NewGuid().ToString("n");
@@ -38,14 +38,17 @@ public sealed class DaemonWiringTests
         var run = daemon.RunAsync(stop.Token);
         var c = await fake.Gateway.NextConnectionAsync();
         await c.NextAsync(2);
-        await c.SendMessageCreateAsync("500000000000000100", "800000000000000001", "300000000000000042", "hello daemon");
+        for (var i = 0; i < 20; i++)
+            await c.SendMessageCreateAsync($"5000000000000001{i:00}", "800000000000000001", "300000000000000042", $"hello daemon {i}");
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline && DebugStatsSystem.CountersOf(daemon.Engine.World).Values.GetValueOrDefault("events.in.discord.message/new") < 1)
+        while (DateTime.UtcNow < deadline && DebugStatsSystem.CountersOf(daemon.Engine.World).Values.GetValueOrDefault("events.in.discord.message/new") < 20)
             await Task.Delay(20);
         await stop.CancelAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(30));
 
-        DebugStatsSystem.CountersOf(daemon.Engine.World).Values.GetValueOrDefault("events.in.discord.message/new").ShouldBe(1);
+        DebugStatsSystem.CountersOf(daemon.Engine.World).Values.GetValueOrDefault("events.in.discord.message/new").ShouldBe(20);
+        daemon.Store.MemoryCount.ShouldBe(20);
+        Runtime.Replayer.Replay(daemon.Store, Promethean.Core.Schedule.Systems).Ok.ShouldBeTrue("a replay of the Discord run diverged");
         log.All.ShouldNotContain(fake.Token);
         Environment.SetEnvironmentVariable(variable, null);
     }

@@ -131,6 +131,20 @@ public sealed class RestClientTests
         fake.Rest.Requests.Count.ShouldBe(4);
     }
 
+    [Fact]
+    public async Task CreateMessage_ServerUnreachable_FailsRetryableAfterBoundedAttempts()
+    {
+        var fake = await FakeDiscord.StartAsync();
+        var rest = Clients.Rest(fake, serverRetries: 2);
+        await fake.DisposeAsync();
+
+        var e = await Should.ThrowAsync<DiscordApiException>(() => rest.CreateMessageAsync(Channel, "x", "6-2", [], CancellationToken.None));
+
+        e.Retryable.ShouldBeTrue();
+        e.Status.ShouldBeNull();
+        e.Message.ShouldContain("after 3 attempts");
+    }
+
     [Theory]
     [InlineData(401, 0, "401: Unauthorized")]
     [InlineData(403, 50013, "Missing Permissions")]
