@@ -194,7 +194,7 @@ public sealed class DiscordGateway
             await CloseAsync(connection, (int)WebSocketCloseStatus.NormalClosure);
             return new End(EndKind.Stopped);
         }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException or JsonException or KeyNotFoundException or InvalidOperationException)
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
             if (connection.Zombie)
                 return new End(EndKind.Failed, Healthy: healthy);
@@ -246,7 +246,17 @@ public sealed class DiscordGateway
                 _log.LogInformation("Discord gateway: session resumed");
                 break;
             case "MESSAGE_CREATE":
-                if (ToEvent(d) is { } message)
+                DiscordMessageNew? message;
+                try
+                {
+                    message = ToEvent(d);
+                }
+                catch (Exception e) when (e is FormatException or KeyNotFoundException or InvalidOperationException)
+                {
+                    _log.LogWarning("Discord: skipping a malformed MESSAGE_CREATE: {Error}", e.Message);
+                    break;
+                }
+                if (message is not null)
                     await _inbound.WriteAsync(message, stopping);
                 break;
         }

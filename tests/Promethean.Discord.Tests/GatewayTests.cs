@@ -333,6 +333,21 @@ public sealed class GatewayTests
     }
 
     [Fact]
+    public async Task MessageCreate_Malformed_IsSkippedAndTheConnectionStays()
+    {
+        await using var h = await GatewayHarness.StartAsync();
+        var c = await h.Fake.Gateway.NextConnectionAsync();
+        await c.NextAsync(2);
+
+        await c.SendDispatchAsync("MESSAGE_CREATE", new JsonObject { ["id"] = "not-a-snowflake", ["channel_id"] = Channel, ["author"] = new JsonObject() });
+        await c.SendMessageCreateAsync("500000000000000040", Channel, Alice, "after the bad one");
+
+        (await h.NextEventAsync()).ShouldBeOfType<DiscordMessageNew>().Content.ShouldBe("after the bad one");
+        h.Fake.Gateway.ConnectionCount.ShouldBe(1);
+        h.Log.All.ShouldContain("malformed MESSAGE_CREATE");
+    }
+
+    [Fact]
     public async Task MessageCreate_EmptyContentFromOthers_IsDroppedAndWarnedOnce()
     {
         await using var h = await GatewayHarness.StartAsync();
