@@ -27,7 +27,7 @@ public sealed class Daemon : IDisposable
         _discord = DiscordClient.FromConfig(config.Discord, logs);
         IEffectHandler[] discordHandlers = _discord is null ? [] : [_discord.SendHandler];
         var dispatcher = new EffectDispatcher(
-            [new FsReadHandler(Guard), new FsWriteHandler(Guard), .. discordHandlers],
+            [new FsReadHandler(Guard), new FsWriteHandler(Guard), new TimerWakeHandler(TimeProvider.System), .. Llm.LlmHandlers.Create(config.Llm, logs), .. discordHandlers],
             config.Engine.MaxInFlightPerType, TimeSpan.FromSeconds(config.Engine.EffectTimeoutSeconds), logs.CreateLogger("effects"));
         Engine = new Engine(Store, Schedule.Systems, dispatcher, config.Engine, TimeProvider.System, logs.CreateLogger("tick"));
         Engine.Open(Genesis.Build(config));

@@ -91,6 +91,12 @@ public static class ConfigLoader
             yield return "Fs:RescanSeconds must be positive";
         foreach (var error in ValidateDiscord(c.Discord))
             yield return error;
+        foreach (var error in c.Memory.Validate())
+            yield return error;
+        foreach (var error in c.Sentinel.Errors())
+            yield return error;
+        foreach (var error in LlmConfig.Validate(c.Llm))
+            yield return error;
         foreach (var (name, timer) in c.Timers)
         {
             if (timer.EverySeconds <= 0)
@@ -100,10 +106,14 @@ public static class ConfigLoader
         {
             if (string.IsNullOrWhiteSpace(c.Cephalons[i].Name))
                 yield return $"Cephalons:{i}:Name must not be empty";
+            if (c.Cephalons[i].MaxLlmCallsInFlight < 1)
+                yield return $"Cephalons:{i}:MaxLlmCallsInFlight must be at least 1";
             for (var j = 0; j < c.Cephalons[i].Sessions.Count; j++)
             {
                 if (string.IsNullOrWhiteSpace(c.Cephalons[i].Sessions[j].Name))
                     yield return $"Cephalons:{i}:Sessions:{j}:Name must not be empty";
+                if (c.Cephalons[i].Sessions[j].Weight < 1)
+                    yield return $"Cephalons:{i}:Sessions:{j}:Weight must be at least 1";
                 if (c.Cephalons[i].Sessions[j].QueueCapacity < 1)
                     yield return $"Cephalons:{i}:Sessions:{j}:QueueCapacity must be at least 1";
             }

@@ -6,12 +6,17 @@ public sealed class PrometheanConfig
     public EngineOptions Engine { get; set; } = new();
     public FsConfig Fs { get; set; } = new();
     public DiscordConfig Discord { get; set; } = new();
+    public MemoryConfig Memory { get; set; } = new();
+    public SentinelConfig Sentinel { get; set; } = new();
 
     /// <summary>Timers by name; each fires <c>timer/tick</c> at its cadence.</summary>
     public Dictionary<string, TimerConfig> Timers { get; set; } = [];
 
     /// <summary>Cephalons and their sessions. Empty means the built-in default cephalon "Duck".</summary>
     public List<CephalonConfig> Cephalons { get; set; } = [];
+
+    /// <summary>LLM endpoints by name; by default the offline <c>builtin</c> chat and <c>local</c> embeddings.</summary>
+    public LlmConfig Llm { get; set; } = new();
 }
 
 /// <summary>File roots the effects may touch, and what the watcher follows.</summary>
@@ -44,6 +49,9 @@ public sealed class CephalonConfig
     public string Name { get; set; } = "";
     public string Model { get; set; } = "builtin";
     public int ContextWindowTokens { get; set; } = 8192;
+
+    /// <summary>LLM calls in flight at once across this cephalon's sessions.</summary>
+    public int MaxLlmCallsInFlight { get; set; } = 4;
     public List<SessionConfig> Sessions { get; set; } = [];
 }
 
@@ -60,4 +68,7 @@ public sealed class SessionConfig
     public List<string> EventTypes { get; set; } = [];
 
     public int QueueCapacity { get; set; } = 256;
+
+    /// <summary>Share of LLM turns under contention, relative to the other sessions of the cephalon.</summary>
+    public int Weight { get; set; } = 1;
 }

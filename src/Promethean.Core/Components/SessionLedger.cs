@@ -1,0 +1,24 @@
+using System.Collections.Immutable;
+
+namespace Promethean.Core.Components;
+
+/// <summary>
+/// A session's scheduling state: its weight and deficit for deficit round robin, the LLM call it
+/// has in flight, and the calls and tokens it spent, for budgets checked before a call is emitted.
+/// </summary>
+public sealed record SessionLedger(
+    int Weight,
+    long Deficit,
+    long LastVisit,
+    string? InFlightEffect,
+    ImmutableArray<long> CallTimesMs,
+    ImmutableArray<TokenCharge> Charges,
+    long DayStartMs,
+    long DayTokens,
+    long Turns)
+{
+    public static SessionLedger Start(int weight) => new(Math.Max(1, weight), 0, 0, null, [], [], 0, 0, 0);
+}
+
+/// <summary>Tokens charged for one call: reserved when the call is emitted, settled to the actual usage.</summary>
+public sealed record TokenCharge(long AtMs, string EffectId, int Tokens);

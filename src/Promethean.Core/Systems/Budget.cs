@@ -1,0 +1,81 @@
+using Promethean.Core.Components;
+
+namespace Promethean.Core.Systems;
+
+/// <summary>
+/// Budget arithmetic over a session ledger, all pure: sliding one-minute windows for calls and
+/// tokens, a UTC day bucket for daily tokens. Tokens are reserved before a call is emitted (prompt +
+/// maximum output) and settled down to the reported usage, so a budget can never be exceeded.
+/// </summary>
+public static class Budget
+{
+    public const long MinuteMs = 60_000;
+    public const long DayMs = 86_400_000;
+
+    /// <summary>Drops what fell out of the minute window and rolls the day bucket.</summary>
+    public static SessionLedger Prune(SessionLedger ledger, long nowMs)
+    {
+        var day = nowMs / DayMs * DayMs;
+        return ledger with
+        {
+            CallTimesMs = ledger.CallTimesMs.RemoveAll(t => t <= nowMs - MinuteMs),
+            Charges = ledger.Charges.RemoveAll(c => c.AtMs <= nowMs - MinuteMs),
+            DayStartMs = day,
+            DayTokens = day == ledger.DayStartMs ? ledger.DayTokens : 0,
+        };
+    }
+
+    public static long TokensLastMinute(SessionLedger ledger, long nowMs) =>
+        ledger.Charges.Where(c => c.AtMs > nowMs - MinuteMs).Sum(c => (long)c.Tokens);
+
+    /// <summary>Tokens that may still be spent now: the smaller of the minute and day allowances.</summary>
+    public static long TokensLeft(SessionLedger ledger, SessionBudgets budgets, long nowMs)
+    {
+        var pruned = Prune(ledger, nowMs);
+        return Math.Max(0, Math.Min(budgets.TokensPerMinute - TokensLastMinute(pruned, nowMs), budgets.TokensPerDay - pruned.DayTokens));
+    }
+
+    /// <summary>Whether a call costing <paramref name="tokens"/> may be emitted now.</summary>
+    public static bool CanSpend(SessionLedger ledger, SessionBudgets budgets, long nowMs, int tokens)
+    {
+        var pruned = Prune(ledger, nowMs);
+        return pruned.InFlightEffect is null
+            && pruned.CallTimesMs.Length < budgets.LlmCallsPerMinute
+            && tokens <= TokensLeft(pruned, budgets, nowMs);
+    }
+
+    /// <summary>Records an emitted call and reserves its tokens.</summary>
+    public static SessionLedger Reserve(SessionLedger ledger, long nowMs, string effectId, int tokens)
+    {
+        var pruned = Prune(ledger, nowMs);
+        return pruned with
+        {
+            InFlightEffect = effectId,
+            CallTimesMs = pruned.CallTimesMs.Add(nowMs),
+            Charges = pruned.Charges.Add(new TokenCharge(nowMs, effectId, tokens)),
+            DayTokens = pruned.DayTokens + tokens,
+            Turns = pruned.Turns + 1,
+        };
+    }
+
+    /// <summary>
+    /// Closes the call in flight: the reservation becomes the reported usage when that is lower (a
+    /// higher report is kept, so the ledger never under-counts), and the session may call again.
+    /// </summary>
+    public static SessionLedger Settle(SessionLedger ledger, string effectId, int? actualTokens)
+    {
+        if (ledger.InFlightEffect != effectId)
+            return ledger;
+        var charge = ledger.Charges.FirstOrDefault(c => c.EffectId == effectId);
+        if (charge is null || actualTokens is null)
+            return ledger with { InFlightEffect = null };
+        var settled = Math.Max(0, actualTokens.Value);
+        var dayDelta = settled - charge.Tokens;
+        return ledger with
+        {
+            InFlightEffect = null,
+            Charges = ledger.Charges.Replace(charge, charge with { Tokens = settled }),
+            DayTokens = Math.Max(0, ledger.DayTokens + dayDelta),
+        };
+    }
+}

@@ -1,0 +1,167 @@
+using System.Collections.Immutable;
+using CsCheck;
+using Promethean.Core.Components;
+using Promethean.Core.Events;
+using Promethean.Core.Systems;
+using Promethean.Stores.Sqlite;
+
+namespace Promethean.Core.Tests;
+
+public sealed class SessionSchedulerSystemTests
+{
+    private static readonly TimerTick Work = new("work", 0);
+
+    /// <summary>A cephalon with sessions of the given weights, each with queued work and a budget too large to bind.</summary>
+    private static World Saturated(int[] weights, int cap)
+    {
+        var world = World.Empty.Spawn(out var cephalon);
+        var ids = ImmutableSortedSet.CreateBuilder<EntityId>();
+        foreach (var w in weights)
+        {
+            world = world.Spawn(out var id);
+            ids.Add(id);
+            var session = new Session($"s{id}", cephalon, "c1-survival", SessionSubscriptions.None, [Work], [], [], "",
+                new SessionBudgets(LlmCallsPerMinute: 1_000_000, TokensPerMinute: int.MaxValue, TokensPerDay: int.MaxValue), SessionStatus.Ready);
+            world = world with { Sessions = world.Sessions.Add(id, session), Ledgers = world.Ledgers.Add(id, SessionLedger.Start(w)) };
+        }
+        var policy = new CephalonPolicy("builtin", MaxLlmCallsInFlight: cap);
+        return world with { Cephalons = world.Cephalons.Add(cephalon, new Cephalon("c", policy, ImmutableSortedDictionary<string, string>.Empty, ids.ToImmutable())) };
+    }
+
+    /// <summary>
+    /// Runs the scheduler for <paramref name="ticks"/> ticks with the rest of a turn played the way
+    /// cephalon.step does it: a granted session reserves a call, and the answer arrives <paramref name="latency"/> ticks later.
+    /// </summary>
+    private static Dictionary<EntityId, int> Simulate(World world, int ticks, int latency, int tokens = 10)
+    {
+        using var store = SqliteStore.InMemory();
+        var granted = world.Sessions.Keys.ToDictionary(k => k, _ => 0);
+        var answers = new List<(long Due, Event Answer)>();
+        for (var t = 1; t <= ticks; t++)
+        {
+            var due = answers.Where(a => a.Due == t).Select(a => a.Answer).ToImmutableArray();
+            answers.RemoveAll(a => a.Due == t);
+            world = SessionSchedulerSystem.Update(Schedule.BeginTick(world, t * 1000L, due), store);
+            foreach (var g in world.EventsOut.OfType<SessionTurnGranted>())
+            {
+                granted[g.Session]++;
+                var effectId = $"{t}-{g.Session}";
+                world = world with { Ledgers = world.Ledgers.SetItem(g.Session, Budget.Reserve(world.Ledgers[g.Session], world.TimeMs, effectId, tokens)) };
+                var meta = ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal).Add("session", g.Session.ToString());
+                answers.Add((t + latency, new LlmResponse(effectId, "ok", [], "stop", new LlmUsage(tokens / 2, 1, false), 1, "m", "builtin") { Meta = meta }));
+            }
+        }
+        return granted;
+    }
+
+    [Fact]
+    public void Update_GrantsNoMoreThanTheFreeSlots()
+    {
+        using var store = SqliteStore.InMemory();
+        var world = SessionSchedulerSystem.Update(Schedule.BeginTick(Saturated([1, 1, 1, 1], cap: 2), 1000, []), store);
+        world.EventsOut.OfType<SessionTurnGranted>().Count().ShouldBe(2);
+    }
+
+    [Fact]
+    public void Update_SessionWithoutWorkOrInFlight_IsNotGranted()
+    {
+        using var store = SqliteStore.InMemory();
+        var world = Saturated([1, 1, 1], cap: 3);
+        var ids = world.Sessions.Keys.ToArray();
+        world = world with
+        {
+            Sessions = world.Sessions.SetItem(ids[0], world.Sessions[ids[0]] with { Queue = [] }),
+            Ledgers = world.Ledgers.SetItem(ids[1], Budget.Reserve(world.Ledgers[ids[1]], 0, "0-1", 5)),
+        };
+        var next = SessionSchedulerSystem.Update(Schedule.BeginTick(world, 1000, []), store);
+        next.EventsOut.OfType<SessionTurnGranted>().ShouldHaveSingleItem().Session.ShouldBe(ids[2]);
+    }
+
+    [Fact]
+    public void Update_OutOfCallBudget_IsNotGranted()
+    {
+        using var store = SqliteStore.InMemory();
+        var world = Saturated([1], cap: 1);
+        var id = world.Sessions.Keys.Single();
+        world = world with { Sessions = world.Sessions.SetItem(id, world.Sessions[id] with { Budgets = new SessionBudgets(LlmCallsPerMinute: 1) }) };
+        var ledger = Budget.Settle(Budget.Reserve(world.Ledgers[id], 500, "0-1", 5), "0-1", 5);
+        world = world with { Ledgers = world.Ledgers.SetItem(id, ledger) };
+        SessionSchedulerSystem.Update(Schedule.BeginTick(world, 1000, []), store).EventsOut.ShouldBeEmpty();
+        SessionSchedulerSystem.Update(Schedule.BeginTick(world, 61_000, []), store).EventsOut.OfType<SessionTurnGranted>().ShouldHaveSingleItem();
+    }
+
+    [Fact]
+    public void Update_ResponseSettlesTheCallInFlight()
+    {
+        using var store = SqliteStore.InMemory();
+        var world = Saturated([1], cap: 1);
+        var id = world.Sessions.Keys.Single();
+        world = world with { Ledgers = world.Ledgers.SetItem(id, Budget.Reserve(world.Ledgers[id], 0, "0-1", 500)) };
+        var meta = ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal).Add("session", id.ToString());
+        var answer = new LlmResponse("0-1", "hi", [], "stop", new LlmUsage(100, 20, false), 5, "m", "builtin") { Meta = meta };
+        var next = SessionSchedulerSystem.Update(Schedule.BeginTick(world, 1000, [answer]), store);
+        next.Ledgers[id].InFlightEffect.ShouldBeNull();
+        next.Ledgers[id].DayTokens.ShouldBe(120);
+        next.EventsOut.OfType<SessionTurnGranted>().ShouldHaveSingleItem();
+    }
+
+    [Fact]
+    public void Property_UnderSaturation_SharesFollowWeightsAndNobodyStarves()
+    {
+        var gen = Gen.Select(Gen.Int[1, 4].Array[4, 8], Gen.Int[1, 2], Gen.Int[1, 2], (w, cap, latency) => (w, cap, latency))
+            .Where(p => p.cap * p.latency * p.w.Max() <= 0.8 * p.w.Sum());
+        gen.Sample(p =>
+        {
+            var world = Saturated(p.w, p.cap);
+            var grants = Simulate(world, 1500, p.latency);
+            var total = grants.Values.Sum();
+            var weightSum = p.w.Sum();
+            var ids = world.Sessions.Keys.ToArray();
+            for (var i = 0; i < ids.Length; i++)
+            {
+                grants[ids[i]].ShouldBeGreaterThan(0, "starved");
+                var share = grants[ids[i]] / (double)total;
+                var expected = p.w[i] / (double)weightSum;
+                Math.Abs(share - expected).ShouldBeLessThanOrEqualTo(0.1 * expected, $"weights [{string.Join(",", p.w)}] cap {p.cap} latency {p.latency}: session {i} share {share:0.000} vs {expected:0.000}");
+            }
+        }, iter: 25);
+    }
+
+    [Fact]
+    public void Property_BudgetsAreNeverExceeded()
+    {
+        var gen = Gen.Select(Gen.Int[1, 5], Gen.Int[50, 500], Gen.Int[500, 3000],
+            Gen.Select(Gen.Int[0, 30_000], Gen.Int[1, 200], Gen.Int[0, 100]).Array[50, 300],
+            (calls, tpm, tpd, ops) => (budgets: new SessionBudgets(calls, tpm, tpd), ops));
+        gen.Sample(p =>
+        {
+            var ledger = SessionLedger.Start(1);
+            var now = 0L;
+            var spent = new List<(long At, int Tokens)>();
+            var i = 0;
+            foreach (var (advance, want, actualPercent) in p.ops)
+            {
+                now += advance;
+                if (ledger.InFlightEffect is string open)
+                {
+                    var reserved = ledger.Charges.Single(c => c.EffectId == open).Tokens;
+                    var actual = reserved * actualPercent / 100;
+                    ledger = Budget.Settle(ledger, open, actual);
+                    var last = spent[^1];
+                    spent[^1] = (last.At, actual);
+                }
+                if (Budget.CanSpend(ledger, p.budgets, now, want))
+                {
+                    ledger = Budget.Reserve(ledger, now, $"e{i++}", want);
+                    spent.Add((now, want));
+                }
+                foreach (var (at, _) in spent)
+                {
+                    spent.Count(s => s.At > at - Budget.MinuteMs && s.At <= at).ShouldBeLessThanOrEqualTo(p.budgets.LlmCallsPerMinute);
+                    spent.Where(s => s.At > at - Budget.MinuteMs && s.At <= at).Sum(s => s.Tokens).ShouldBeLessThanOrEqualTo(p.budgets.TokensPerMinute);
+                }
+                spent.Where(s => s.At / Budget.DayMs == now / Budget.DayMs).Sum(s => s.Tokens).ShouldBeLessThanOrEqualTo(p.budgets.TokensPerDay);
+            }
+        }, iter: 60);
+    }
+}
