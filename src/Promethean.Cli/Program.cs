@@ -186,7 +186,9 @@ namespace Promethean.Cli
                 Console.WriteLine($"  ticks                  {world.Tick}");
                 Console.WriteLine($"  messages in            {counters["events.in.discord.message/new"]}");
                 Console.WriteLine($"  memories stored        {daemon.Store.MemoryCount}");
-                Console.WriteLine($"  duplicates rejected    {counters["ingest.rejected.source-id"]}");
+                foreach (var (name, value) in counters.Values.Where(kv => kv.Key.StartsWith("ingest.rejected.", StringComparison.Ordinal)))
+                    Console.WriteLine($"  rejected: {name["ingest.rejected.".Length..],-12} {value}");
+                Console.WriteLine($"  embedding effects      {counters["effects.llm/embed"]}");
                 foreach (var (_, session) in world.Sessions)
                     Console.WriteLine($"  session {session.Name,-14} {session.Status.ToString().ToLowerInvariant()}, queue {session.Queue.Length} (dropped {session.QueueDropped})");
                 Console.WriteLine($"  world hash             {daemon.Engine.LastTick?.WorldHash}");
