@@ -11,6 +11,8 @@ public sealed class PrometheanConfig
 
     /// <summary>Cephalons and their sessions. Empty means the built-in default cephalon "Duck".</summary>
     public List<CephalonConfig> Cephalons { get; set; } = [];
+
+    public TelemetryConfig Telemetry { get; set; } = new();
 }
 
 /// <summary>File roots the effects may touch, and what the watcher follows.</summary>
