@@ -40,19 +40,21 @@ function drawChart() {
   for (const t of [...times.keys()]) if (t < (ticks[0] ?? 0)) times.delete(t);
   const systems = [...new Set(ticks.flatMap((t) => Object.keys(times.get(t))))];
   const totals = ticks.map((t) => Object.values(times.get(t)).reduce((a, b) => a + b, 0));
-  const max = Math.max(1, ...totals);
+  // A cold first tick (JIT) would flatten the rest: scale to the 90th percentile and clip the outliers.
+  const sorted = [...totals].sort((a, b) => a - b);
+  const max = Math.max(1, Math.round((sorted[Math.floor(sorted.length * 0.9)] ?? 1) * 1.25));
   const width = 800, height = 180, bar = width / chartTicks;
   const parts = [];
   ticks.forEach((t, i) => {
     let y = height;
     systems.forEach((s, k) => {
-      const h = ((times.get(t)[s] || 0) / max) * (height - 14);
+      const h = Math.min(y - 14, ((times.get(t)[s] || 0) / max) * (height - 14));
       if (h <= 0) return;
       y -= h;
       parts.push(`<rect x="${(i * bar).toFixed(1)}" y="${y.toFixed(1)}" width="${Math.max(1, bar - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="${palette[k % palette.length]}"><title>tick ${t} ${s}: ${times.get(t)[s]} µs</title></rect>`);
     });
   });
-  parts.push(`<text x="4" y="12" fill="#8593a3" font-size="11">max ${max} µs/tick</text>`);
+  parts.push(`<text x="4" y="12" fill="#8593a3" font-size="11">scale ${max} µs/tick (taller ticks clipped) · last ${totals.at(-1) ?? 0} µs</text>`);
   svg.innerHTML = parts.join("");
   $("system-legend").replaceChildren(...systems.map((s, k) => el("span", {}, el("i", { style: `background:${palette[k % palette.length]}` }), s)));
 }
@@ -92,10 +94,10 @@ function showState(s) {
       sections.length ? "" : el("p", { class: "empty" }, "the last llm/chat effect carries no tokens.* meta"));
   }
 
-  $("sentinels").replaceChildren(...(s.sentinels.length ? [el("table", {}, el("thead", {}, el("tr", {}, ...["sentinel", "state", "attempt", "input", "contract"].map((h) => el("th", {}, h)))),
+  $("sentinels").replaceChildren(...(s.sentinels.length ? [el("table", {}, el("thead", {}, el("tr", {}, ...["sentinel", "state", "attempt", "input"].map((h) => el("th", {}, h)))),
     el("tbody", {}, ...s.sentinels.map((x) => el("tr", { "data-testid": "sentinel", "data-state": x.state },
-      el("td", {}, x.name), el("td", {}, el("span", { class: `badge state-${x.state}` }, x.state)),
-      el("td", {}, `${x.attempt}/${x.maxAttempts}`), el("td", { class: "mono" }, x.path), el("td", {}, x.contract)))))]
+      el("td", { title: "contract " + x.contract }, x.name), el("td", {}, el("span", { class: `badge state-${x.state}` }, x.state)),
+      el("td", {}, `${x.attempt}/${x.maxAttempts}`), el("td", { class: "mono path" }, x.path)))))]
     : [el("p", { class: "empty" }, "no sentinels")]));
 
   const o = s.olympia;

@@ -9,7 +9,7 @@ namespace Promethean.Runtime.Taps;
 /// The seed's five tap points and the system each follows: after routing, after memory ingest,
 /// after cephalon context build (the <c>llm/chat</c> effects it emitted), after LLM response (the
 /// <c>llm/response</c> events cephalon.step consumed) and after tool execution (<c>tool/result</c>
-/// events). The last two fire only on ticks that carry such events.
+/// events). The last three fire only on ticks that have something to show.
 /// </summary>
 public static class TapPoints
 {
@@ -37,7 +37,9 @@ public static class TapPoints
                 yield return Point(AfterMemoryIngest, system, after, NewEvents(before, after), NewEffects(before, after));
                 break;
             case "cephalon.step":
-                yield return Point(AfterContextBuild, system, after, NewEvents(before, after), [.. NewEffects(before, after).OfType<LlmChat>()]);
+                List<Effect> chats = [.. NewEffects(before, after).OfType<LlmChat>()];
+                if (chats.Count > 0)
+                    yield return Point(AfterContextBuild, system, after, NewEvents(before, after), chats);
                 var responses = after.EventsIn.OfType<LlmResponse>().Cast<Event>().ToList();
                 if (responses.Count > 0)
                     yield return Point(AfterLlmResponse, system, after, responses, NewEffects(before, after));
