@@ -106,7 +106,11 @@ public sealed class InspectorFeed : ITap, IDisposable
         _ => e.Type,
     };
 
-    public void Dispose() => _engine.Committed -= OnCommitted;
+    public void Dispose()
+    {
+        _engine.Committed -= OnCommitted;
+        _engine.RemoveTap(this);
+    }
 }
 
 /// <summary>Per-system microseconds of one committed tick, as the runtime measured them.</summary>

@@ -65,6 +65,8 @@ public sealed class Engine
     /// <summary>Adds an observer of the tap points (<see cref="TapPoints"/>); it sees each tick's world after the named systems.</summary>
     public void AddTap(ITap tap) => ImmutableInterlocked.Update(ref _taps, t => t.Add(tap));
 
+    public void RemoveTap(ITap tap) => ImmutableInterlocked.Update(ref _taps, t => t.Remove(tap));
+
     /// <summary>Resumes from the last committed world, or records <paramref name="genesis"/> for a new data dir.</summary>
     public void Open(World genesis)
     {

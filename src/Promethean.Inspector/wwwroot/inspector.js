@@ -65,6 +65,10 @@ function showState(s) {
   showPulse(s);
   for (const h of s.systemTimes.history) times.set(h.tick, h.us);
   drawChart();
+  const journaled = s.systemTimes.journaled;
+  $("system-journaled").textContent = journaled
+    ? `journaled in debug/system-times (previous tick, replayable): ${Object.values(journaled).reduce((a, b) => a + b, 0)} µs in ${Object.keys(journaled).length} systems`
+    : "debug/system-times: nothing journaled yet (the daemon journals each tick's times with the next tick; scripted runs never do, so their hashes compare)";
 
   const j = s.journal;
   $("journal").replaceChildren(
