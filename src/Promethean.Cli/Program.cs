@@ -58,6 +58,7 @@ run.SetAction(async (parse, ct) =>
                 Token = parse.GetValue(inspectTokenOption) ?? Environment.GetEnvironmentVariable(InspectorOptions.TokenEnvironmentVariable),
             }
             : null;
+        inspect?.Validate();
         if (demo)
             return await Cli.RunDemoAsync(dataDir, config, logs, ct, inspect);
         using var daemon = new Daemon(dataDir, config, logs);

@@ -16,4 +16,15 @@ public sealed class InspectorOptions
 
     /// <summary>Most memory hits one search returns.</summary>
     public int MaxSearchHits { get; set; } = 20;
+
+    /// <summary>The address to bind; throws when it is not loopback and no token is set.</summary>
+    public System.Net.IPAddress Validate()
+    {
+        var ip = Host == "localhost" ? System.Net.IPAddress.Loopback
+            : System.Net.IPAddress.TryParse(Host, out var parsed) ? parsed
+            : throw new InvalidOperationException($"--inspect-host must be an IP address or localhost, not '{Host}'");
+        if (!System.Net.IPAddress.IsLoopback(ip) && string.IsNullOrEmpty(Token))
+            throw new InvalidOperationException($"the inspector binds {Host}, which is not loopback: give a token with --inspect-token or {TokenEnvironmentVariable}");
+        return ip;
+    }
 }

@@ -51,9 +51,7 @@ public sealed class InspectorServer : IAsyncDisposable
     public static async Task<InspectorServer> StartAsync(Engine engine, string databasePath, ImmutableArray<ScheduledSystem> systems,
         InspectorOptions options, IMemorySearch? search = null, CancellationToken cancellationToken = default)
     {
-        var ip = options.Host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(options.Host);
-        if (!IPAddress.IsLoopback(ip) && string.IsNullOrEmpty(options.Token))
-            throw new InvalidOperationException($"the inspector binds {options.Host}, which is not loopback: give a token with --inspect-token or {InspectorOptions.TokenEnvironmentVariable}");
+        var ip = options.Validate();
 
         var builder = WebApplication.CreateSlimBuilder();
         // The request log would print URLs, and a URL may carry the token: the host logs nothing.
