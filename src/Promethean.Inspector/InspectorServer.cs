@@ -152,7 +152,18 @@ public sealed class InspectorServer : IAsyncDisposable
             }
         });
 
-        await app.StartAsync(cancellationToken);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (Exception e)
+        {
+            feed.Dispose();
+            await app.DisposeAsync();
+            if (e is IOException)
+                throw new InvalidOperationException($"the inspector cannot listen on {ip}:{options.Port}: {e.Message}", e);
+            throw;
+        }
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new InspectorServer(app, feed, new Uri(bound.Replace("[::]", "localhost", StringComparison.Ordinal)));
     }

@@ -16,6 +16,16 @@ public sealed class InspectorServerTests
     }
 
     [Fact]
+    public async Task StartAsync_PortTaken_ThrowsNamingTheAddress()
+    {
+        await using var first = await InspectorRun.StartAsync();
+        await using var second = await InspectorRun.StartAsync(serve: false);
+        var error = await Should.ThrowAsync<InvalidOperationException>(() =>
+            InspectorServer.StartAsync(second.Engine, second.DatabasePath, second.Systems, new InspectorOptions { Port = first.Server!.Address.Port }));
+        error.Message.ShouldContain($"cannot listen on 127.0.0.1:{first.Server!.Address.Port}");
+    }
+
+    [Fact]
     public async Task Requests_WithToken_OnlyTheTokenGetsIn()
     {
         const string token = "s3cret-for-tests";
