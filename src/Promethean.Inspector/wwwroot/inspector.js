@@ -40,9 +40,9 @@ function drawChart() {
   for (const t of [...times.keys()]) if (t < (ticks[0] ?? 0)) times.delete(t);
   const systems = [...new Set(ticks.flatMap((t) => Object.keys(times.get(t))))];
   const totals = ticks.map((t) => Object.values(times.get(t)).reduce((a, b) => a + b, 0));
-  // A cold first tick (JIT) would flatten the rest: scale to the 90th percentile and clip the outliers.
+  // A cold first tick (JIT) would flatten the rest: scale to twice the 75th percentile and clip the outliers.
   const sorted = [...totals].sort((a, b) => a - b);
-  const max = Math.max(1, Math.round((sorted[Math.floor(sorted.length * 0.9)] ?? 1) * 1.25));
+  const max = Math.max(1, Math.round((sorted[Math.floor((sorted.length - 1) * 0.75)] ?? 1) * 2));
   const width = 800, height = 180, bar = width / chartTicks;
   const parts = [];
   ticks.forEach((t, i) => {
