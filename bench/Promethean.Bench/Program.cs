@@ -4,6 +4,8 @@ using Promethean.Bench;
 
 // Usage: dotnet run -c Release --project bench/Promethean.Bench -- [scenario ...] [--micro]
 //   no names: every scenario. --micro: the BenchmarkDotNet micro benches instead.
+if (args is ["--rss-probe", var probeDb])
+    return MemoryScenario.RssProbe(probeDb);
 if (args.Contains("--micro"))
 {
     BenchmarkSwitcher.FromAssembly(typeof(IScenario).Assembly).Run([.. args.Where(a => a != "--micro")]);

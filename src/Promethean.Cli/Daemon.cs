@@ -26,7 +26,7 @@ public sealed class Daemon : IDisposable
         Store = SqliteStore.Open(DatabasePath);
         Guard = new PathGuard(config.Fs.BaseDirectory, config.Fs.Roots, config.Fs.MaxFileBytes);
         var dispatcher = new EffectDispatcher(
-            [new FsReadHandler(Guard), new FsWriteHandler(Guard)],
+            [new FsReadHandler(Guard), new FsWriteHandler(Guard), new TimerWakeHandler(TimeProvider.System), .. Llm.LlmHandlers.Create(config.Llm, logs)],
             config.Engine.MaxInFlightPerType, TimeSpan.FromSeconds(config.Engine.EffectTimeoutSeconds), logs.CreateLogger("effects"));
         Engine = new Engine(Store, Schedule.Systems, dispatcher, config.Engine, TimeProvider.System, logs.CreateLogger("tick"));
         Engine.Open(Genesis.Build(config));

@@ -87,6 +87,10 @@ status.SetAction(parse => Cli.Guarded(() => Task.FromResult(Cli.Status(parse.Get
 root.Subcommands.Add(run);
 root.Subcommands.Add(replay);
 root.Subcommands.Add(status);
+root.Subcommands.Add(MemoryCommands.Ingest(dataDirOption, configOption));
+root.Subcommands.Add(MemoryCommands.Search(dataDirOption, configOption));
+root.Subcommands.Add(SentinelCommands.Create(dataDirOption, configOption));
+root.Subcommands.Add(LlmCommands.Create(configOption));
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });
 
 namespace Promethean.Cli

@@ -15,6 +15,7 @@ public static class ComponentTables
         new ComponentTable<Session>("session", w => w.Sessions, (w, t) => w with { Sessions = t }),
         new ComponentTable<SessionLedger>("session/ledger", w => w.Ledgers, (w, t) => w with { Ledgers = t }),
         new ComponentTable<Sentinel>("sentinel", w => w.Sentinels, (w, t) => w with { Sentinels = t }),
+        new ComponentTable<SentinelSettings>("sentinel/settings", w => w.SentinelSettings, (w, t) => w with { SentinelSettings = t }),
         new ComponentTable<MemoryMirror>("memory", w => w.Memories, (w, t) => w with { Memories = t }),
         new ComponentTable<Job>("job", w => w.Jobs, (w, t) => w with { Jobs = t }),
         new ComponentTable<DaimoiWalker>("daimoi", w => w.Walkers, (w, t) => w with { Walkers = t }),
@@ -22,6 +23,7 @@ public static class ComponentTables
         new ComponentTable<DebugCounters>("debug/counters", w => w.Counters, (w, t) => w with { Counters = t }),
         new ComponentTable<DebugLastEvents>("debug/last-events", w => w.LastEvents, (w, t) => w with { LastEvents = t }),
         new ComponentTable<DebugSystemTimes>("debug/system-times", w => w.SystemTimes, (w, t) => w with { SystemTimes = t }),
+        new ComponentTable<MemorySettings>("memory/settings", w => w.MemorySettings, (w, t) => w with { MemorySettings = t }),
     ];
 
     public static ComponentTable ByName(string name) =>

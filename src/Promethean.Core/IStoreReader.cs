@@ -2,7 +2,7 @@ namespace Promethean.Core;
 
 /// <summary>
 /// Read-only queries over the stores. Store contents are a function of the journaled history, so
-/// reads through this interface replay identically.
+/// reads through this interface replay identically; every list is ordered, ties broken by memory id.
 /// </summary>
 public interface IStoreReader
 {
@@ -12,4 +12,36 @@ public interface IStoreReader
     Memory? FindBySourceKey(string sourceKey);
 
     long MemoryCount { get; }
+
+    /// <summary>Whether a memory of <paramref name="channel"/> with this normalized-text hash was created in [from, to].</summary>
+    bool HasContentHash(string channel, string contentHash, long fromMs, long toMs);
+
+    /// <summary>SimHash fingerprints of the channel's memories created in [from, to], in (time, id) order.</summary>
+    IReadOnlyList<ulong> SimHashes(string channel, long fromMs, long toMs);
+
+    /// <summary>Memories of a spam family created in [from, to] (aggregates not included).</summary>
+    long CountFamily(string family, long fromMs, long toMs);
+
+    /// <summary>Number of memories linked by a nexus key.</summary>
+    long KeyDegree(string key);
+
+    /// <summary>Up to <paramref name="limit"/> memory ids linked by a key, newest first, ties by id.</summary>
+    IReadOnlyList<string> Postings(string key, int limit);
+
+    /// <summary>Exact cosine top-k over the stored vectors of a model and kind; deterministic, ties by id.</summary>
+    IReadOnlyList<ScoredId> VectorSearch(string model, string kind, ReadOnlySpan<float> query, int k);
+
+    /// <summary>FTS5 keyword top-k by bm25 (higher is better), ties by id.</summary>
+    IReadOnlyList<ScoredId> KeywordSearch(string text, int k);
+
+    /// <summary>Embedding jobs deferred by backpressure, highest priority first, then oldest.</summary>
+    IReadOnlyList<DeferredJob> DeferredJobs(int limit);
+
+    long DeferredJobCount { get; }
 }
+
+/// <summary>A memory id with a score.</summary>
+public readonly record struct ScoredId(string Id, double Score);
+
+/// <summary>An embedding job parked in the store until the pending queue has room.</summary>
+public sealed record DeferredJob(string DedupeKey, string Type, int Priority, string Payload, string Model, long Seq);

@@ -28,6 +28,7 @@ public sealed record World
     public ImmutableSortedDictionary<EntityId, Cephalon> Cephalons { get; init; } = ImmutableSortedDictionary<EntityId, Cephalon>.Empty;
     public ImmutableSortedDictionary<EntityId, Session> Sessions { get; init; } = ImmutableSortedDictionary<EntityId, Session>.Empty;
     public ImmutableSortedDictionary<EntityId, Sentinel> Sentinels { get; init; } = ImmutableSortedDictionary<EntityId, Sentinel>.Empty;
+    public ImmutableSortedDictionary<EntityId, SentinelSettings> SentinelSettings { get; init; } = ImmutableSortedDictionary<EntityId, SentinelSettings>.Empty;
     public ImmutableSortedDictionary<EntityId, MemoryMirror> Memories { get; init; } = ImmutableSortedDictionary<EntityId, MemoryMirror>.Empty;
     public ImmutableSortedDictionary<EntityId, Job> Jobs { get; init; } = ImmutableSortedDictionary<EntityId, Job>.Empty;
     public ImmutableSortedDictionary<EntityId, SessionLedger> Ledgers { get; init; } = ImmutableSortedDictionary<EntityId, SessionLedger>.Empty;
@@ -36,6 +37,10 @@ public sealed record World
     public ImmutableSortedDictionary<EntityId, DebugCounters> Counters { get; init; } = ImmutableSortedDictionary<EntityId, DebugCounters>.Empty;
     public ImmutableSortedDictionary<EntityId, DebugLastEvents> LastEvents { get; init; } = ImmutableSortedDictionary<EntityId, DebugLastEvents>.Empty;
     public ImmutableSortedDictionary<EntityId, DebugSystemTimes> SystemTimes { get; init; } = ImmutableSortedDictionary<EntityId, DebugSystemTimes>.Empty;
+    public ImmutableSortedDictionary<EntityId, MemorySettings> MemorySettings { get; init; } = ImmutableSortedDictionary<EntityId, MemorySettings>.Empty;
+
+    /// <summary>The memory pipeline settings written at genesis, or the defaults.</summary>
+    public MemorySettings MemoryConfig => MemorySettings.IsEmpty ? Components.MemorySettings.Default : MemorySettings.First().Value;
 
     /// <summary>Allocates a fresh entity id.</summary>
     public World Spawn(out EntityId id)

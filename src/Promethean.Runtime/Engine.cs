@@ -151,16 +151,16 @@ public sealed class Engine
     /// effects are awaited and delivered, sorted by effect id, at the head of the next tick. Resumes
     /// after the last committed line, so a killed run restarted gives the same hashes as an unbroken one.
     /// </summary>
-    public async Task RunScriptAsync(IEnumerable<ScriptLine> script, CancellationToken stopping)
+    public async Task RunScriptAsync(IEnumerable<ScriptLine> script, CancellationToken stopping, string cursorName = ScriptCursor)
     {
-        var cursor = _store.Cursor(ScriptCursor);
+        var cursor = _store.Cursor(cursorName);
         var outcomes = await DispatchAllAsync(_store.PendingOutbox().Select(p => p.Effect), stopping);
         foreach (var line in script.Skip(checked((int)cursor)))
         {
             if (stopping.IsCancellationRequested)
                 return;
             cursor++;
-            var report = Step([.. outcomes, .. line.Events], line.TimeMs, ImmutableSortedDictionary<string, long>.Empty.Add(ScriptCursor, cursor));
+            var report = Step([.. outcomes, .. line.Events], line.TimeMs, ImmutableSortedDictionary<string, long>.Empty.Add(cursorName, cursor));
             outcomes = await DispatchAllAsync(report.ExternalEffects, stopping);
         }
         while (!outcomes.IsEmpty && !stopping.IsCancellationRequested)

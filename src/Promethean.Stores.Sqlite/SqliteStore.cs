@@ -8,6 +8,7 @@ using Promethean.Core;
 using Promethean.Core.Effects;
 using Promethean.Core.Events;
 using Promethean.Core.Serialization;
+using Promethean.Stores.Sqlite.Vectors;
 
 namespace Promethean.Stores.Sqlite;
 
@@ -21,6 +22,7 @@ public sealed class SqliteStore : IStoreReader, IDisposable
     private readonly SqliteConnection _db;
     private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
     private SqliteTransaction? _tx;
+    private readonly Dictionary<(string Model, string Kind), ExactVectorIndex> _vectors = [];
 
     private SqliteStore(SqliteConnection db, bool readOnly = false)
     {
@@ -79,6 +81,24 @@ public sealed class SqliteStore : IStoreReader, IDisposable
             source_key TEXT NOT NULL, source TEXT NOT NULL, tags TEXT NOT NULL, nexus_keys TEXT NOT NULL,
             lifecycle TEXT NOT NULL, created_ms INTEGER NOT NULL);
         CREATE UNIQUE INDEX IF NOT EXISTS memories_source ON memories(source_key);
+        CREATE TABLE IF NOT EXISTS memory_dedupe(
+            id TEXT PRIMARY KEY, channel TEXT NOT NULL, content_hash TEXT NOT NULL, simhash INTEGER,
+            family TEXT NOT NULL, created_ms INTEGER NOT NULL);
+        CREATE INDEX IF NOT EXISTS memory_dedupe_hash ON memory_dedupe(channel, content_hash, created_ms);
+        CREATE INDEX IF NOT EXISTS memory_dedupe_time ON memory_dedupe(channel, created_ms, id);
+        CREATE INDEX IF NOT EXISTS memory_dedupe_family ON memory_dedupe(family, created_ms);
+        CREATE VIRTUAL TABLE IF NOT EXISTS memories_fts USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');
+        CREATE TABLE IF NOT EXISTS nexus(
+            key TEXT NOT NULL, memory_id TEXT NOT NULL, created_ms INTEGER NOT NULL, PRIMARY KEY(key, memory_id)) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS nexus_recent ON nexus(key, created_ms DESC, memory_id);
+        CREATE TABLE IF NOT EXISTS nexus_degree(key TEXT PRIMARY KEY, degree INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS vectors(
+            memory_id TEXT NOT NULL, model TEXT NOT NULL, kind TEXT NOT NULL, dim INTEGER NOT NULL, data BLOB NOT NULL,
+            PRIMARY KEY(memory_id, model, kind)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS deferred_jobs(
+            seq INTEGER PRIMARY KEY AUTOINCREMENT, dedupe_key TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
+            priority INTEGER NOT NULL, payload TEXT NOT NULL, model TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS deferred_jobs_order ON deferred_jobs(priority DESC, seq);
         """;
 
     // ---- reads for systems -------------------------------------------------------------------
@@ -88,6 +108,105 @@ public sealed class SqliteStore : IStoreReader, IDisposable
     public Memory? FindBySourceKey(string sourceKey) => QueryMemory("SELECT * FROM memories WHERE source_key = $k", sourceKey);
 
     public long MemoryCount => Scalar<long>("SELECT count(*) FROM memories");
+
+    public bool HasContentHash(string channel, string contentHash, long fromMs, long toMs)
+    {
+        var cmd = Prepared("SELECT 1 FROM memory_dedupe WHERE channel = $c AND content_hash = $h AND created_ms BETWEEN $f AND $t LIMIT 1",
+            ("$c", channel), ("$h", contentHash), ("$f", fromMs), ("$t", toMs));
+        return cmd.ExecuteScalar() is not null;
+    }
+
+    public IReadOnlyList<ulong> SimHashes(string channel, long fromMs, long toMs)
+    {
+        var cmd = Prepared("SELECT simhash FROM memory_dedupe WHERE channel = $c AND created_ms BETWEEN $f AND $t AND simhash IS NOT NULL ORDER BY created_ms, id",
+            ("$c", channel), ("$f", fromMs), ("$t", toMs));
+        using var r = cmd.ExecuteReader();
+        var list = new List<ulong>();
+        while (r.Read())
+            list.Add(unchecked((ulong)r.GetInt64(0)));
+        return list;
+    }
+
+    public long CountFamily(string family, long fromMs, long toMs) =>
+        (long)Prepared("SELECT count(*) FROM memory_dedupe WHERE family = $f AND created_ms BETWEEN $a AND $b",
+            ("$f", family), ("$a", fromMs), ("$b", toMs)).ExecuteScalar()!;
+
+    public long KeyDegree(string key) =>
+        Prepared("SELECT degree FROM nexus_degree WHERE key = $k", ("$k", key)).ExecuteScalar() is long d ? d : 0;
+
+    public IReadOnlyList<string> Postings(string key, int limit)
+    {
+        var cmd = Prepared("SELECT memory_id FROM nexus WHERE key = $k ORDER BY created_ms DESC, memory_id LIMIT $n", ("$k", key), ("$n", limit));
+        using var r = cmd.ExecuteReader();
+        var list = new List<string>();
+        while (r.Read())
+            list.Add(r.GetString(0));
+        return list;
+    }
+
+    public IReadOnlyList<ScoredId> VectorSearch(string model, string kind, ReadOnlySpan<float> query, int k) =>
+        Vectors(model, kind, query.Length).Search(query, k);
+
+    public IReadOnlyList<ScoredId> KeywordSearch(string text, int k)
+    {
+        var terms = Core.Ingest.SimHash.Words(text).Distinct(StringComparer.Ordinal).Take(32).ToList();
+        if (terms.Count == 0 || k <= 0)
+            return [];
+        var match = string.Join(" OR ", terms.Select(t => "\"" + t + "\""));
+        var cmd = Prepared("""
+            SELECT m.id, -bm25(memories_fts) AS score FROM memories_fts JOIN memories m ON m.rowid = memories_fts.rowid
+            WHERE memories_fts MATCH $q ORDER BY score DESC, m.id LIMIT $k
+            """, ("$q", match), ("$k", k));
+        using var r = cmd.ExecuteReader();
+        var list = new List<ScoredId>();
+        while (r.Read())
+            list.Add(new ScoredId(r.GetString(0), r.GetDouble(1)));
+        return list;
+    }
+
+    public IReadOnlyList<DeferredJob> DeferredJobs(int limit)
+    {
+        var cmd = Prepared("SELECT dedupe_key, type, priority, payload, model, seq FROM deferred_jobs ORDER BY priority DESC, seq LIMIT $n", ("$n", limit));
+        using var r = cmd.ExecuteReader();
+        var list = new List<DeferredJob>();
+        while (r.Read())
+            list.Add(new DeferredJob(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetString(3), r.GetString(4), r.GetInt64(5)));
+        return list;
+    }
+
+    public long DeferredJobCount => (long)Prepared("SELECT count(*) FROM deferred_jobs").ExecuteScalar()!;
+
+    /// <summary>Number of stored vectors of a model and kind.</summary>
+    public int VectorCount(string model, string kind) =>
+        (int)(long)Prepared("SELECT count(*) FROM vectors WHERE model = $m AND kind = $k", ("$m", model), ("$k", kind)).ExecuteScalar()!;
+
+    /// <summary>Every stored vector of a model and kind, in memory id order (to build an HNSW index).</summary>
+    public IEnumerable<(string Id, float[] Vector)> ReadVectors(string model, string kind)
+    {
+        using var cmd = Command("SELECT memory_id, data FROM vectors WHERE model = $m AND kind = $k ORDER BY memory_id", ("$m", model), ("$k", kind));
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+            yield return (r.GetString(0), FromBlob((byte[])r.GetValue(1)));
+    }
+
+    /// <summary>The exact index of a model and kind, loaded from the vectors table on first use and kept current by <c>vector/*</c> effects.</summary>
+    private ExactVectorIndex Vectors(string model, string kind, int dims)
+    {
+        if (_vectors.TryGetValue((model, kind), out var index))
+            return index;
+        index = new ExactVectorIndex(dims);
+        foreach (var (id, vector) in ReadVectors(model, kind))
+        {
+            if (vector.Length == dims)
+                index.Upsert(id, vector);
+        }
+        _vectors[(model, kind)] = index;
+        return index;
+    }
+
+    private static byte[] ToBlob(ReadOnlySpan<float> v) => System.Runtime.InteropServices.MemoryMarshal.AsBytes(v).ToArray();
+
+    private static float[] FromBlob(byte[] b) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(b).ToArray();
 
     public IReadOnlyList<Memory> AllMemories()
     {
@@ -110,7 +229,7 @@ public sealed class SqliteStore : IStoreReader, IDisposable
 
     private Memory? QueryMemory(string sql, string key)
     {
-        using var r = Prepared(sql, [("$k", key)]).ExecuteReader();
+        using var r = Prepared(sql, ("$k", key)).ExecuteReader();
         return r.Read() ? ReadMemory(r) : null;
     }
 
@@ -130,14 +249,14 @@ public sealed class SqliteStore : IStoreReader, IDisposable
     public void Commit(TickCommit commit)
     {
         var world = commit.Next;
-        using var tx = _tx = _db.BeginTransaction();
+        using var tx = Begin();
         try
         {
             Run("INSERT INTO journal(tick, time_ms, events_in, world_hash, parts) VALUES($t, $time, $ev, $h, $p)",
                 ("$t", world.Tick), ("$time", world.TimeMs), ("$ev", EventsJson(world.EventsIn)),
                 ("$h", commit.Hash.Hex), ("$p", CanonicalJson.SerializeToString(commit.Hash.Parts)));
 
-            ApplyStoreEffects(world.Effects);
+            ApplyStoreEffectsCore(world.Effects);
 
             foreach (var effect in world.Effects.Where(e => !e.IsStoreEffect))
             {
@@ -167,6 +286,13 @@ public sealed class SqliteStore : IStoreReader, IDisposable
     /// <summary>Applies store effects (<c>mem/put</c>, ...) in order. Replay calls this with journaled effects.</summary>
     public void ApplyStoreEffects(IEnumerable<Effect> effects)
     {
+        using var tx = Begin();
+        ApplyStoreEffectsCore(effects);
+        tx.Commit();
+    }
+
+    private void ApplyStoreEffectsCore(IEnumerable<Effect> effects)
+    {
         foreach (var effect in effects.Where(e => e.IsStoreEffect))
         {
             switch (effect)
@@ -174,24 +300,82 @@ public sealed class SqliteStore : IStoreReader, IDisposable
                 case MemPut put:
                     PutMemory(put.Memory);
                     break;
+                case NexusLink link:
+                    Link(link);
+                    break;
+                case VectorPut vp:
+                    PutVector(vp);
+                    break;
+                case VectorDelete vd:
+                    DeleteVectors(vd.MemoryId);
+                    break;
+                case JobDefer d:
+                    Prepared("INSERT OR IGNORE INTO deferred_jobs(dedupe_key, type, priority, payload, model) VALUES($k, $t, $p, $m, $mo)",
+                        ("$k", d.DedupeKey), ("$t", d.JobType), ("$p", d.Priority), ("$m", d.Payload), ("$mo", d.Model)).ExecuteNonQuery();
+                    break;
+                case JobUndefer u:
+                    Prepared("DELETE FROM deferred_jobs WHERE dedupe_key = $k", ("$k", u.DedupeKey)).ExecuteNonQuery();
+                    break;
                 default:
                     throw new InvalidOperationException($"no store handler for store effect '{effect.Type}'");
             }
         }
     }
 
+    private void Link(NexusLink link)
+    {
+        foreach (var key in link.Keys)
+        {
+            var added = Prepared("INSERT OR IGNORE INTO nexus(key, memory_id, created_ms) VALUES($k, $m, $t)",
+                ("$k", key), ("$m", link.MemoryId), ("$t", link.CreatedMs)).ExecuteNonQuery();
+            if (added == 1)
+            {
+                Prepared("INSERT INTO nexus_degree(key, degree) VALUES($k, 1) ON CONFLICT(key) DO UPDATE SET degree = degree + 1", ("$k", key))
+                    .ExecuteNonQuery();
+            }
+        }
+    }
+
+    private void PutVector(VectorPut vp)
+    {
+        var data = vp.Vector.AsSpan();
+        Prepared("INSERT INTO vectors(memory_id, model, kind, dim, data) VALUES($m, $mo, $k, $d, $b) ON CONFLICT(memory_id, model, kind) DO UPDATE SET dim = excluded.dim, data = excluded.data",
+            ("$m", vp.MemoryId), ("$mo", vp.Model), ("$k", vp.Kind), ("$d", data.Length), ("$b", ToBlob(data))).ExecuteNonQuery();
+        if (_vectors.TryGetValue((vp.Model, vp.Kind), out var index) && index.Dimensions == data.Length)
+            index.Upsert(vp.MemoryId, data);
+    }
+
+    private void DeleteVectors(string memoryId)
+    {
+        Prepared("DELETE FROM vectors WHERE memory_id = $m", ("$m", memoryId)).ExecuteNonQuery();
+        foreach (var index in _vectors.Values)
+            index.Remove(memoryId);
+    }
+
     private void PutMemory(Memory m)
     {
-        Run("""
+        var rowid = (long)Prepared("""
             INSERT INTO memories(id, kind, text, original, source_key, source, tags, nexus_keys, lifecycle, created_ms)
             VALUES($id, $kind, $text, $orig, $sk, $src, $tags, $keys, $life, $created)
             ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, text = excluded.text, original = excluded.original,
                 source = excluded.source, tags = excluded.tags, nexus_keys = excluded.nexus_keys,
                 lifecycle = excluded.lifecycle
+            RETURNING rowid
             """,
             ("$id", m.Id), ("$kind", m.Kind), ("$text", m.Text), ("$orig", m.Original), ("$sk", m.SourceKey),
             ("$src", CanonicalJson.SerializeToString(m.Source)), ("$tags", CanonicalJson.SerializeToString(m.Tags)),
-            ("$keys", CanonicalJson.SerializeToString(m.NexusKeys)), ("$life", m.Lifecycle), ("$created", m.CreatedMs));
+            ("$keys", CanonicalJson.SerializeToString(m.NexusKeys)), ("$life", m.Lifecycle), ("$created", m.CreatedMs)).ExecuteScalar()!;
+        Prepared("DELETE FROM memories_fts WHERE rowid = $r", ("$r", rowid)).ExecuteNonQuery();
+        Prepared("INSERT INTO memories_fts(rowid, text) VALUES($r, $t)", ("$r", rowid), ("$t", m.Text)).ExecuteNonQuery();
+        if (m.Source.TryGetValue("contentHash", out var contentHash) && m.Source.TryGetValue("family", out var family)
+            && m.Source.TryGetValue("channel", out var channel))
+        {
+            object? simhash = m.Source.TryGetValue("simhash", out var hex) && hex.Length == 16
+                ? unchecked((long)ulong.Parse(hex, NumberStyles.HexNumber, CultureInfo.InvariantCulture))
+                : null;
+            Prepared("INSERT OR REPLACE INTO memory_dedupe(id, channel, content_hash, simhash, family, created_ms) VALUES($i, $c, $h, $s, $f, $t)",
+                ("$i", m.Id), ("$c", channel), ("$h", contentHash), ("$s", simhash), ("$f", family), ("$t", m.CreatedMs)).ExecuteNonQuery();
+        }
     }
 
     private void WriteWorldDiff(World previous, World next)
@@ -222,7 +406,7 @@ public sealed class SqliteStore : IStoreReader, IDisposable
     /// <summary>Records the world a run starts from, as snapshot 0 and as the current state.</summary>
     public void WriteGenesis(World genesis)
     {
-        using var tx = _tx = _db.BeginTransaction();
+        using var tx = Begin();
         WriteSnapshot(genesis);
         WriteWorldDiff(World.Empty, genesis);
         tx.Commit();
@@ -370,13 +554,28 @@ public sealed class SqliteStore : IStoreReader, IDisposable
     }
 
     /// <summary>Runs a statement through a cached prepared command: the hot paths run thousands per tick.</summary>
-    private void Run(string sql, params (string Name, object? Value)[] parameters)
+    private void Run(string sql, params (string Name, object? Value)[] parameters) => Prepared(sql, parameters).ExecuteNonQuery();
+
+    /// <summary>Starts a transaction that cached commands join; it is forgotten when disposed.</summary>
+    private Transaction Begin()
     {
-        var cmd = Prepared(sql, parameters);
-        cmd.ExecuteNonQuery();
+        _tx = _db.BeginTransaction();
+        return new Transaction(this, _tx);
     }
 
-    private SqliteCommand Prepared(string sql, (string Name, object? Value)[] parameters)
+    private sealed class Transaction(SqliteStore store, SqliteTransaction tx) : IDisposable
+    {
+        public void Commit() => tx.Commit();
+
+        public void Dispose()
+        {
+            tx.Dispose();
+            store._tx = null;
+        }
+    }
+
+    /// <summary>A command prepared once per store and reused: the hot paths of ingest and retrieval.</summary>
+    private SqliteCommand Prepared(string sql, params (string Name, object? Value)[] parameters)
     {
         if (!_prepared.TryGetValue(sql, out var cmd))
         {
@@ -387,8 +586,8 @@ public sealed class SqliteStore : IStoreReader, IDisposable
             _prepared[sql] = cmd;
         }
         cmd.Transaction = _tx;
-        foreach (var (name, value) in parameters)
-            cmd.Parameters[name].Value = value ?? DBNull.Value;
+        for (var i = 0; i < parameters.Length; i++)
+            cmd.Parameters[i].Value = parameters[i].Value ?? DBNull.Value;
         return cmd;
     }
 
@@ -405,6 +604,8 @@ public sealed class SqliteStore : IStoreReader, IDisposable
     {
         foreach (var cmd in _prepared.Values)
             cmd.Dispose();
+        foreach (var index in _vectors.Values)
+            index.Dispose();
         _db.Dispose();
     }
 }

@@ -89,6 +89,12 @@ public static class ConfigLoader
             yield return "Fs:MaxFileBytes must be positive";
         if (c.Fs.RescanSeconds <= 0)
             yield return "Fs:RescanSeconds must be positive";
+        foreach (var error in c.Memory.Validate())
+            yield return error;
+        foreach (var error in c.Sentinel.Errors())
+            yield return error;
+        foreach (var error in LlmConfig.Validate(c.Llm))
+            yield return error;
         if (c.Telemetry.Protocol is not ("http/protobuf" or "grpc"))
             yield return "Telemetry:Protocol must be http/protobuf or grpc";
         if (c.Telemetry.ExportIntervalSeconds <= 0)

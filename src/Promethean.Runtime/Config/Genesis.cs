@@ -4,7 +4,7 @@ using Promethean.Core.Components;
 
 namespace Promethean.Runtime.Config;
 
-/// <summary>Builds the first world of a data dir from configuration: cephalons and their sessions.</summary>
+/// <summary>Builds the first world of a data dir from configuration: sentinel settings, cephalons and their sessions.</summary>
 public static class Genesis
 {
     public static World Build(PrometheanConfig config)
@@ -34,6 +34,13 @@ public static class Genesis
             var cephalon = new Cephalon(c.Name, new CephalonPolicy(c.Model, c.ContextWindowTokens, MaxLlmCallsInFlight: c.MaxLlmCallsInFlight),
                 ImmutableSortedDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal), sessionIds.ToImmutable());
             world = world with { Cephalons = world.Cephalons.Add(cephalonId, cephalon) };
+        }
+        world = world.Spawn(out var memorySettingsId);
+        world = world with { MemorySettings = world.MemorySettings.Add(memorySettingsId, config.Memory.ToSettings()) };
+        if (config.Sentinel.Enabled)
+        {
+            world = world.Spawn(out var sentinelSettingsId);
+            world = world with { SentinelSettings = world.SentinelSettings.Add(sentinelSettingsId, config.Sentinel.ToSettings()) };
         }
         return world;
     }

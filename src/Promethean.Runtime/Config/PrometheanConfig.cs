@@ -5,12 +5,17 @@ public sealed class PrometheanConfig
 {
     public EngineOptions Engine { get; set; } = new();
     public FsConfig Fs { get; set; } = new();
+    public MemoryConfig Memory { get; set; } = new();
+    public SentinelConfig Sentinel { get; set; } = new();
 
     /// <summary>Timers by name; each fires <c>timer/tick</c> at its cadence.</summary>
     public Dictionary<string, TimerConfig> Timers { get; set; } = [];
 
     /// <summary>Cephalons and their sessions. Empty means the built-in default cephalon "Duck".</summary>
     public List<CephalonConfig> Cephalons { get; set; } = [];
+
+    /// <summary>LLM endpoints by name; by default the offline <c>builtin</c> chat and <c>local</c> embeddings.</summary>
+    public LlmConfig Llm { get; set; } = new();
 
     public TelemetryConfig Telemetry { get; set; } = new();
 }

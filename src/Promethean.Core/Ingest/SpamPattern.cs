@@ -1,0 +1,97 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Promethean.Core.Ingest;
+
+/// <summary>
+/// Spam family patterns (DESIGN 4): the normalized text with URLs, mentions, emoji, ids and numbers
+/// masked, emoji dropped and case folded, so "backlog at 120 items" and "backlog at 345 items" share a pattern.
+/// The family is <c>sha256(channel + "\n" + pattern)</c>.
+/// </summary>
+public static partial class SpamPattern
+{
+    public static string Of(string normalizedText)
+    {
+        // Each pass runs only when its trigger character is present: most chat lines need none.
+        var s = normalizedText;
+        if (s.Contains("http", StringComparison.OrdinalIgnoreCase))
+            s = UrlRegex().Replace(s, "<url>");
+        if (s.Contains('<', StringComparison.Ordinal))
+            s = DiscordTokenRegex().Replace(s, m => m.Value.Contains(':', StringComparison.Ordinal) ? "" : "<at>");
+        if (s.Contains('@', StringComparison.Ordinal))
+            s = AtNameRegex().Replace(s, "<at>");
+        if (s.Contains(':', StringComparison.Ordinal))
+            s = ShortcodeEmojiRegex().Replace(s, "");
+        if (s.AsSpan().IndexOfAnyInRange('0', '9') >= 0)
+        {
+            if (s.Contains('-', StringComparison.Ordinal))
+                s = UuidRegex().Replace(s, "<id>");
+            s = HexIdRegex().Replace(s, "<id>");
+            s = LongNumberRegex().Replace(s, "<id>");
+            s = NumberRegex().Replace(s, "<n>");
+        }
+        var sb = new StringBuilder(s.Length);
+        var lastSpace = false;
+        for (var i = 0; i < s.Length; i++)
+        {
+            var ch = s[i];
+            if (IsEmoji(s, i, out var width))
+            {
+                i += width - 1;
+                continue;
+            }
+            if (char.IsWhiteSpace(ch))
+            {
+                if (!lastSpace && sb.Length > 0)
+                    sb.Append(' ');
+                lastSpace = true;
+                continue;
+            }
+            sb.Append(char.ToLowerInvariant(ch));
+            lastSpace = false;
+        }
+        return sb.ToString().TrimEnd();
+    }
+
+    public static string Family(string channel, string pattern) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(channel + "\n" + pattern)))[..32];
+
+    /// <summary>Pictographs, dingbats, variation selectors, zero-width joiners and skin tones count as emoji.</summary>
+    private static bool IsEmoji(string s, int i, out int width)
+    {
+        width = 1;
+        var ch = s[i];
+        if (char.IsHighSurrogate(ch) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]))
+        {
+            width = 2;
+            var cp = char.ConvertToUtf32(ch, s[i + 1]);
+            return cp is >= 0x1F000 and <= 0x1FAFF;
+        }
+        return ch is >= '\u2600' and <= '\u27BF' or '\uFE0F' or '\u200D' or >= '\u2B00' and <= '\u2BFF';
+    }
+
+    [GeneratedRegex(@"https?://\S+", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex UrlRegex();
+
+    [GeneratedRegex(@"<(?:@[!&]?\d+|#\d+|a?:\w+:\d+)>", RegexOptions.CultureInvariant)]
+    private static partial Regex DiscordTokenRegex();
+
+    [GeneratedRegex(@"(?<![\w<])@[\w.-]+", RegexOptions.CultureInvariant)]
+    private static partial Regex AtNameRegex();
+
+    [GeneratedRegex(@":[a-z0-9_+-]{2,32}:", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ShortcodeEmojiRegex();
+
+    [GeneratedRegex(@"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex UuidRegex();
+
+    [GeneratedRegex(@"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex HexIdRegex();
+
+    [GeneratedRegex(@"\d{6,}", RegexOptions.CultureInvariant)]
+    private static partial Regex LongNumberRegex();
+
+    [GeneratedRegex(@"\d+(?:[.,:]\d+)*", RegexOptions.CultureInvariant)]
+    private static partial Regex NumberRegex();
+}

@@ -1,0 +1,129 @@
+using System.Collections.Immutable;
+
+namespace Promethean.Core.Retrieval;
+
+/// <summary>Caps and weights of a daimoi walk (DESIGN 4).</summary>
+public sealed record DaimoiLimits
+{
+    public static readonly DaimoiLimits Default = new();
+
+    public int Hops { get; init; } = 2;
+    public int KeysPerNode { get; init; } = 6;
+    public int NeighboursPerKey { get; init; } = 25;
+    public int MaxCandidates { get; init; } = 400;
+
+    /// <summary>Mass kept per hop.</summary>
+    public double Decay { get; init; } = 0.5;
+
+    /// <summary>Key-type weights: errors link hardest, channels loosest.</summary>
+    public ImmutableSortedDictionary<string, double> KeyTypeWeights { get; init; } = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal,
+    [
+        new KeyValuePair<string, double>("err", 3.0),
+        new("tool", 2.5),
+        new("path", 2.0),
+        new("lang", 1.6),
+        new("tag", 1.5),
+        new("url", 1.4),
+        new("dir", 1.2),
+        new("session", 1.0),
+        new("author", 0.8),
+        new("chan", 0.5),
+    ]);
+}
+
+/// <summary>A memory reached by a walk, with the mass that reached it and the key that carried most of it.</summary>
+public sealed record WalkHit(string MemoryId, double Mass, string Via);
+
+/// <summary>
+/// Daimoi walkers (DESIGN 4): spread mass from seed memories (top vector hits) and the query's own
+/// keys through the nexus graph for a fixed number of hops. A node passes mass along at most
+/// <c>KeysPerNode</c> of its keys, chosen by type weight times degree weight
+/// <c>1/sqrt(1+ln(1+degree))</c>; each key reaches at most <c>NeighboursPerKey</c> memories (newest
+/// first). Everything is sorted before use, so the same stores give the same walk.
+/// </summary>
+public static class DaimoiWalk
+{
+    public static double DegreeWeight(long degree) => 1.0 / Math.Sqrt(1.0 + Math.Log(1.0 + degree));
+
+    public static double TypeWeight(string key, DaimoiLimits limits)
+    {
+        var colon = key.IndexOf(':', StringComparison.Ordinal);
+        return colon > 0 && limits.KeyTypeWeights.TryGetValue(key[..colon], out var w) ? w : 1.0;
+    }
+
+    public static IReadOnlyList<WalkHit> Run(IStoreReader stores, IReadOnlyList<ScoredId> seeds, IEnumerable<string> queryKeys, DaimoiLimits limits)
+    {
+        var mass = new SortedDictionary<string, double>(StringComparer.Ordinal);
+        var via = new Dictionary<string, (string Key, double Mass)>(StringComparer.Ordinal);
+        var degrees = new Dictionary<string, long>(StringComparer.Ordinal);
+        var keysOf = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        var seedIds = new HashSet<string>(seeds.Select(s => s.Id), StringComparer.Ordinal);
+
+        // Frontier: memory -> mass to pass on. Query keys act as a virtual node at hop 0.
+        var frontier = new SortedDictionary<string, double>(StringComparer.Ordinal);
+        foreach (var s in seeds)
+            frontier[s.Id] = Math.Max(frontier.GetValueOrDefault(s.Id), Math.Max(0, s.Score));
+        var startKeys = queryKeys.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        Spread(1.0, RankKeys(startKeys), 0);
+
+        for (var hop = 0; hop < limits.Hops && frontier.Count > 0; hop++)
+        {
+            var current = frontier.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Take(limits.MaxCandidates).ToList();
+            frontier = new SortedDictionary<string, double>(StringComparer.Ordinal);
+            foreach (var (id, m) in current)
+            {
+                var keys = KeysOf(id);
+                Spread(m * Math.Pow(limits.Decay, hop), RankKeys(keys), hop + 1);
+            }
+        }
+
+        return mass.Where(p => !seedIds.Contains(p.Key) || p.Value > 0)
+            .OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal)
+            .Take(limits.MaxCandidates)
+            .Select(p => new WalkHit(p.Key, p.Value, via.TryGetValue(p.Key, out var v) ? v.Key : ""))
+            .ToList();
+
+        void Spread(double m, IReadOnlyList<(string Key, double Weight)> keys, int hop)
+        {
+            if (m <= 0)
+                return;
+            foreach (var (key, weight) in keys)
+            {
+                var neighbours = stores.Postings(key, limits.NeighboursPerKey);
+                if (neighbours.Count == 0)
+                    continue;
+                var share = m * weight / neighbours.Count;
+                foreach (var n in neighbours)
+                {
+                    if (mass.Count >= limits.MaxCandidates && !mass.ContainsKey(n))
+                        continue;
+                    mass[n] = mass.GetValueOrDefault(n) + share;
+                    if (!via.TryGetValue(n, out var best) || share > best.Mass)
+                        via[n] = (key, share);
+                    if (hop < limits.Hops)
+                        frontier[n] = frontier.GetValueOrDefault(n) + share;
+                }
+            }
+        }
+
+        IReadOnlyList<(string Key, double Weight)> RankKeys(IEnumerable<string> keys) =>
+            keys.Select(k => (Key: k, Weight: TypeWeight(k, limits) * DegreeWeight(Degree(k))))
+                .OrderByDescending(k => k.Weight).ThenBy(k => k.Key, StringComparer.Ordinal)
+                .Take(limits.KeysPerNode)
+                .ToList();
+
+        long Degree(string key)
+        {
+            if (!degrees.TryGetValue(key, out var d))
+                degrees[key] = d = stores.KeyDegree(key);
+            return d;
+        }
+
+        IReadOnlyList<string> KeysOf(string id)
+        {
+            if (!keysOf.TryGetValue(id, out var keys))
+                keysOf[id] = keys = stores.GetMemory(id)?.NexusKeys.ToList() ?? [];
+            return keys;
+        }
+    }
+}

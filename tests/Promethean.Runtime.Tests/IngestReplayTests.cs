@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Promethean.Cli;
+using Promethean.Core;
+using Promethean.Core.Events;
+using Promethean.Runtime.Config;
+
+namespace Promethean.Runtime.Tests;
+
+public sealed class IngestReplayTests
+{
+    [Fact]
+    public async Task Replay_IngestRunWithEmbeddings_ReproducesEveryHashAndStore()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "promethean-ingest-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var config = ConfigLoader.Load(null);
+            config.Engine.RecordSystemTimes = false;
+            config.Engine.StatusEverySeconds = 0;
+            using (var daemon = new Daemon(dir, config, NullLoggerFactory.Instance))
+            {
+                var t = 1_700_000_000_000L;
+                DiscordMessageNew M(string id, string text, long at, bool bot = false) => new(id, "42", null, bot ? "9" : "1", "a", bot, text, at);
+                ScriptLine[] script =
+                [
+                    new(t, [M("1", "the vault sync fails with System.IO.IOException #sync", t), M("2", "the vault sync fails with System.IO.IOException #sync", t + 1000)]),
+                    new(t + 60_000, [.. Enumerable.Range(0, 6).Select(i => (Event)M("b" + i, $"Build #{100 + i} finished in {i + 1}m", t + 60_000 + i, bot: true))]),
+                    new(t + 120_000, []),
+                    new(t + 180_000, []),
+                ];
+                await daemon.RunScriptAsync(script, CancellationToken.None);
+                daemon.Store.VectorCount("all-MiniLM-L6-v2", "canonical").ShouldBeGreaterThan(0);
+                Core.Systems.DebugStatsSystem.CountersOf(daemon.Engine.World)["ingest.rejected.spam-family"].ShouldBe(3);
+            }
+            using var store = Stores.Sqlite.SqliteStore.Open(Path.Combine(dir, "promethean.db"));
+            var report = Replayer.Replay(store, Schedule.Systems);
+            report.DivergedAtTick.ShouldBeNull();
+            report.StoresMatch.ShouldBeTrue();
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            if (Directory.Exists(dir))
+                Directory.Delete(dir, recursive: true);
+        }
+    }
+}
