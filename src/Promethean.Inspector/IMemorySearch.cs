@@ -1,9 +1,8 @@
 namespace Promethean.Inspector;
 
 /// <summary>
-/// Memory search as the inspector sees it. <see cref="KeywordMemorySearch"/> stands in until
-/// retrieval (Promethean.Core.Retrieval.MemoryRetrieval.Search) lands; an adapter over it plugs in
-/// here, mapping its score components into <see cref="MemoryHit.Breakdown"/>.
+/// Memory search as the inspector sees it; <see cref="RetrievalMemorySearch"/> by default. Another
+/// ranking (with a query embedding, say) plugs in here, its score parts in <see cref="MemoryHit.Breakdown"/>.
 /// </summary>
 public interface IMemorySearch
 {

@@ -59,7 +59,7 @@ public sealed class InspectorServer : IAsyncDisposable
         builder.WebHost.UseKestrel(k => k.Listen(ip, options.Port));
         var app = builder.Build();
         var feed = new InspectorFeed(engine, TimeProvider.System);
-        search ??= new KeywordMemorySearch(databasePath);
+        search ??= new RetrievalMemorySearch(databasePath, () => feed.World.TimeMs);
 
         if (!string.IsNullOrEmpty(options.Token))
             app.Use(TokenGate(options.Token));

@@ -9,7 +9,7 @@ namespace Promethean.Runtime.Taps;
 /// The seed's five tap points and the system each follows: after routing, after memory ingest,
 /// after cephalon context build (the <c>llm/chat</c> effects it emitted), after LLM response (the
 /// <c>llm/response</c> events cephalon.step consumed) and after tool execution (<c>tool/result</c>
-/// events). The last three fire only on ticks that have something to show.
+/// events). All but after-routing fire only on ticks that have something to show.
 /// </summary>
 public static class TapPoints
 {
@@ -34,7 +34,10 @@ public static class TapPoints
                 yield return Point(AfterRouting, system, after, after.EventsThisTick.ToList(), NewEffects(before, after));
                 break;
             case "memory.ingest":
-                yield return Point(AfterMemoryIngest, system, after, NewEvents(before, after), NewEffects(before, after));
+                var ingested = NewEvents(before, after);
+                var stored = NewEffects(before, after);
+                if (ingested.Count + stored.Count > 0)
+                    yield return Point(AfterMemoryIngest, system, after, ingested, stored);
                 break;
             case "cephalon.step":
                 List<Effect> chats = [.. NewEffects(before, after).OfType<LlmChat>()];
