@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Promethean.Core;
+using Promethean.Discord;
 using Promethean.Runtime;
 using Promethean.Runtime.Adapters;
 using Promethean.Runtime.Config;
@@ -15,6 +16,7 @@ public sealed class Daemon : IDisposable
 {
     private readonly DataDirLock _lock;
     private readonly ILoggerFactory _logs;
+    private readonly DiscordClient? _discord;
     private readonly OpenTelemetry.Metrics.MeterProvider? _telemetry;
 
     public Daemon(string dataDir, PrometheanConfig config, ILoggerFactory logs)
@@ -25,8 +27,10 @@ public sealed class Daemon : IDisposable
         DatabasePath = Path.Combine(dataDir, "promethean.db");
         Store = SqliteStore.Open(DatabasePath);
         Guard = new PathGuard(config.Fs.BaseDirectory, config.Fs.Roots, config.Fs.MaxFileBytes);
+        _discord = DiscordClient.FromConfig(config.Discord, logs);
+        IEffectHandler[] discordHandlers = _discord is null ? [] : [_discord.SendHandler];
         var dispatcher = new EffectDispatcher(
-            [new FsReadHandler(Guard), new FsWriteHandler(Guard), new TimerWakeHandler(TimeProvider.System), .. Llm.LlmHandlers.Create(config.Llm, logs)],
+            [new FsReadHandler(Guard), new FsWriteHandler(Guard), new TimerWakeHandler(TimeProvider.System), .. Llm.LlmHandlers.Create(config.Llm, logs), .. discordHandlers],
             config.Engine.MaxInFlightPerType, TimeSpan.FromSeconds(config.Engine.EffectTimeoutSeconds), logs.CreateLogger("effects"));
         Engine = new Engine(Store, Schedule.Systems, dispatcher, config.Engine, TimeProvider.System, logs.CreateLogger("tick"));
         Engine.Open(Genesis.Build(config));
@@ -44,19 +48,26 @@ public sealed class Daemon : IDisposable
     public PathGuard Guard { get; }
     public Engine Engine { get; }
 
-    /// <summary>Runs the tick loop with the timer and file watcher adapters until <paramref name="stopping"/>.</summary>
+    /// <summary>
+    /// Runs the tick loop with the timer, file watcher and (with a token) Discord gateway adapters until
+    /// <paramref name="stopping"/>. A fatal gateway close stops the daemon with its error.
+    /// </summary>
     public async Task RunAsync(CancellationToken stopping)
     {
         using var adapterStop = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        using var engineStop = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        var gateway = _discord?.Gateway(Engine.Inbound).RunAsync(adapterStop.Token) ?? Task.CompletedTask;
+        _ = gateway.ContinueWith(_ => engineStop.Cancel(), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         var timers = new TimerAdapter(
             Config.Timers.ToDictionary(t => t.Key, t => TimeSpan.FromSeconds(t.Value.EverySeconds), StringComparer.Ordinal),
             Engine.Inbound, TimeProvider.System);
         using var watcher = new FsWatcherAdapter(Guard, Config.Fs.Watch, Config.Fs.Extensions, TimeSpan.FromSeconds(Config.Fs.RescanSeconds),
             Engine.Inbound, _logs.CreateLogger("fs"));
         var adapters = Task.WhenAll(timers.RunAsync(adapterStop.Token), watcher.RunAsync(adapterStop.Token));
-        await Engine.RunAsync(stopping);
+        await Engine.RunAsync(engineStop.Token);
         await adapterStop.CancelAsync();
         await adapters;
+        await gateway;
     }
 
     public Task RunScriptAsync(IEnumerable<ScriptLine> script, CancellationToken stopping) => Engine.RunScriptAsync(script, stopping);
@@ -68,6 +79,7 @@ public sealed class Daemon : IDisposable
         _telemetry?.Dispose();
         Metrics.Dispose();
         Store.Dispose();
+        _discord?.Dispose();
         _lock.Dispose();
     }
 }

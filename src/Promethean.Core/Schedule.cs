@@ -20,6 +20,7 @@ public static class Schedule
         new("sentinel.step", SentinelSystem.Update),
         new("session.scheduler", SessionSchedulerSystem.Update),
         new("cephalon.step", CephalonSystem.Update),
+        new("discord.send-requests", DiscordSendRequestSystem.Update),
         new("embedding.worker.step", EmbeddingWorkerSystem.Update),
         new("compaction.step", CompactionSystem.Update),
         new("olympia.step", OlympiaSystem.Update),

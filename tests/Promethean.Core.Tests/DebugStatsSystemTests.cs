@@ -44,7 +44,7 @@ public sealed class DebugStatsSystemTests
         Schedule.Systems.Select(s => s.Name).ShouldBe(
         [
             "route-events->sessions", "memory.ingest", "eidolon.index", "sentinel.step", "session.scheduler",
-            "cephalon.step", "embedding.worker.step", "compaction.step", "olympia.step", "debug.stats",
+            "cephalon.step", "discord.send-requests", "embedding.worker.step", "compaction.step", "olympia.step", "debug.stats",
         ]);
     }
 }

@@ -33,7 +33,7 @@ internal static class Repo
         using var p = StartCli(workingDirectory, args);
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(8));
         return (p.ExitCode, await stdout, await stderr);
     }
 }

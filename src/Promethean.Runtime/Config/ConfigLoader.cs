@@ -89,6 +89,8 @@ public static class ConfigLoader
             yield return "Fs:MaxFileBytes must be positive";
         if (c.Fs.RescanSeconds <= 0)
             yield return "Fs:RescanSeconds must be positive";
+        foreach (var error in ValidateDiscord(c.Discord))
+            yield return error;
         foreach (var error in c.Memory.Validate())
             yield return error;
         foreach (var error in c.Sentinel.Errors())
@@ -122,5 +124,19 @@ public static class ConfigLoader
                     yield return $"Cephalons:{i}:Sessions:{j}:QueueCapacity must be at least 1";
             }
         }
+    }
+
+    private static IEnumerable<string> ValidateDiscord(DiscordConfig d)
+    {
+        if (string.IsNullOrWhiteSpace(d.TokenEnvironmentVariable))
+            yield return "Discord:TokenEnvironmentVariable must name an environment variable";
+        if (!Uri.TryCreate(d.RestBaseUrl, UriKind.Absolute, out _))
+            yield return "Discord:RestBaseUrl must be an absolute URL";
+        if (d.GatewayUrl.Length > 0 && !Uri.TryCreate(d.GatewayUrl, UriKind.Absolute, out _))
+            yield return "Discord:GatewayUrl must be an absolute URL or empty";
+        foreach (var m in d.AllowedMentions.Where(m => m is not ("users" or "roles" or "everyone")))
+            yield return $"Discord:AllowedMentions: '{m}' is not one of users, roles, everyone";
+        foreach (var c in d.Channels.Where(c => !ulong.TryParse(c, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _)))
+            yield return $"Discord:Channels: '{c}' is not a channel id";
     }
 }

@@ -5,6 +5,7 @@ public sealed class PrometheanConfig
 {
     public EngineOptions Engine { get; set; } = new();
     public FsConfig Fs { get; set; } = new();
+    public DiscordConfig Discord { get; set; } = new();
     public MemoryConfig Memory { get; set; } = new();
     public SentinelConfig Sentinel { get; set; } = new();
 

@@ -1,0 +1,1 @@
+[assembly: System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
