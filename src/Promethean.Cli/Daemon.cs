@@ -6,6 +6,7 @@ using Promethean.Runtime;
 using Promethean.Runtime.Adapters;
 using Promethean.Runtime.Config;
 using Promethean.Runtime.Handlers;
+using Promethean.Runtime.Telemetry;
 using Promethean.Stores.Sqlite;
 
 namespace Promethean.Cli;
@@ -16,13 +17,15 @@ public sealed class Daemon : IDisposable
     private readonly DataDirLock _lock;
     private readonly ILoggerFactory _logs;
     private readonly DiscordClient? _discord;
+    private readonly OpenTelemetry.Metrics.MeterProvider? _telemetry;
 
     public Daemon(string dataDir, PrometheanConfig config, ILoggerFactory logs)
     {
         _lock = DataDirLock.Acquire(dataDir);
         _logs = logs;
         Config = config;
-        Store = SqliteStore.Open(Path.Combine(dataDir, "promethean.db"));
+        DatabasePath = Path.Combine(dataDir, "promethean.db");
+        Store = SqliteStore.Open(DatabasePath);
         Guard = new PathGuard(config.Fs.BaseDirectory, config.Fs.Roots, config.Fs.MaxFileBytes);
         _discord = DiscordClient.FromConfig(config.Discord, logs);
         IEffectHandler[] discordHandlers = _discord is null ? [] : [_discord.SendHandler];
@@ -31,7 +34,14 @@ public sealed class Daemon : IDisposable
             config.Engine.MaxInFlightPerType, TimeSpan.FromSeconds(config.Engine.EffectTimeoutSeconds), logs.CreateLogger("effects"));
         Engine = new Engine(Store, Schedule.Systems, dispatcher, config.Engine, TimeProvider.System, logs.CreateLogger("tick"));
         Engine.Open(Genesis.Build(config));
+        Metrics = new PrometheanMetrics(Engine, TimeProvider.System);
+        _telemetry = TelemetryExport.Start(config.Telemetry);
     }
+
+    public string DatabasePath { get; }
+
+    /// <summary>The runtime's metrics instruments; exported over OTLP when <c>Telemetry:Enabled</c>.</summary>
+    public PrometheanMetrics Metrics { get; }
 
     public PrometheanConfig Config { get; }
     public SqliteStore Store { get; }
@@ -66,6 +76,8 @@ public sealed class Daemon : IDisposable
 
     public void Dispose()
     {
+        _telemetry?.Dispose();
+        Metrics.Dispose();
         Store.Dispose();
         _discord?.Dispose();
         _lock.Dispose();

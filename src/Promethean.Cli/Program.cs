@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Promethean.Cli;
 using Promethean.Core;
+using Promethean.Inspector;
 using Promethean.Runtime;
 using Promethean.Runtime.Config;
 using Promethean.Stores.Sqlite;
@@ -25,6 +26,10 @@ var configOption = new Option<string?>("--config")
 var scriptOption = new Option<string?>("--script") { Description = "Run a scripted input (JSON lines, one tick each) in lockstep, then exit" };
 var demoOption = new Option<bool>("--demo") { Description = "Run the bundled demo day of Discord traffic into ./.promethean-demo, verify it by replay, print a summary" };
 var jsonOption = new Option<bool>("--json") { Description = "Machine-readable output" };
+var inspectOption = new Option<bool>("--inspect") { Description = "Serve the live inspector web page (127.0.0.1 unless --inspect-host)" };
+var portOption = new Option<int>("--port") { Description = "Inspector port", DefaultValueFactory = _ => 8787 };
+var inspectHostOption = new Option<string>("--inspect-host") { Description = "Inspector bind address; anything but loopback requires a token", DefaultValueFactory = _ => "127.0.0.1" };
+var inspectTokenOption = new Option<string?>("--inspect-token") { Description = $"Token the inspector requires (or {InspectorOptions.TokenEnvironmentVariable})" };
 
 var root = new RootCommand("Promethean: an always-on LLM agent runtime built like a game engine");
 root.Options.Add(dataDirOption);
@@ -33,6 +38,10 @@ root.Options.Add(configOption);
 var run = new Command("run", "Run the daemon: timers, file watcher, tick loop, effect runner (Ctrl-C stops after the current tick)");
 run.Options.Add(scriptOption);
 run.Options.Add(demoOption);
+run.Options.Add(inspectOption);
+run.Options.Add(portOption);
+run.Options.Add(inspectHostOption);
+run.Options.Add(inspectTokenOption);
 run.SetAction(async (parse, ct) =>
 {
     var demo = parse.GetValue(demoOption);
@@ -41,14 +50,25 @@ run.SetAction(async (parse, ct) =>
     {
         var config = ConfigLoader.Load(parse.GetValue(configOption));
         using var logs = Cli.Logs();
+        var inspect = parse.GetValue(inspectOption)
+            ? new InspectorOptions
+            {
+                Host = parse.GetValue(inspectHostOption)!,
+                Port = parse.GetValue(portOption),
+                Token = parse.GetValue(inspectTokenOption) ?? Environment.GetEnvironmentVariable(InspectorOptions.TokenEnvironmentVariable),
+            }
+            : null;
+        inspect?.Validate();
         if (demo)
-            return await Cli.RunDemoAsync(dataDir, config, logs, ct);
+            return await Cli.RunDemoAsync(dataDir, config, logs, ct, inspect);
         using var daemon = new Daemon(dataDir, config, logs);
+        await using var inspector = await InspectorHosting.StartAsync(daemon, inspect, logs, ct);
         var script = parse.GetValue(scriptOption);
         if (script is not null)
         {
             await daemon.RunScriptAsync(ScriptLine.ReadFile(script), ct);
             Console.WriteLine($"script done at tick {daemon.Engine.World.Tick}, world {daemon.Engine.LastTick?.WorldHash ?? "(no new tick)"}");
+            await InspectorHosting.ServeUntilStoppedAsync(inspector, logs, ct);
             return 0;
         }
         logs.CreateLogger("promethean").LogInformation("running on data dir {DataDir}; Ctrl-C to stop", Path.GetFullPath(dataDir));
@@ -164,7 +184,7 @@ namespace Promethean.Cli
             return 0;
         }
 
-        public static async Task<int> RunDemoAsync(string dataDir, PrometheanConfig config, ILoggerFactory logs, CancellationToken ct)
+        public static async Task<int> RunDemoAsync(string dataDir, PrometheanConfig config, ILoggerFactory logs, CancellationToken ct, InspectorOptions? inspect = null)
         {
             if (Directory.Exists(dataDir))
                 Directory.Delete(dataDir, recursive: true);
@@ -173,6 +193,7 @@ namespace Promethean.Cli
             var script = DemoScript.Generate().ToList();
             using (var daemon = new Daemon(dataDir, config, logs))
             {
+                await using var inspector = await InspectorHosting.StartAsync(daemon, inspect, logs, ct);
                 daemon.Engine.Committed += r =>
                 {
                     if (r.Tick % 20 == 0)
@@ -193,6 +214,7 @@ namespace Promethean.Cli
                     Console.WriteLine($"  session {session.Name,-14} {session.Status.ToString().ToLowerInvariant()}, queue {session.Queue.Length} (dropped {session.QueueDropped})");
                 Console.WriteLine($"  world hash             {daemon.Engine.LastTick?.WorldHash}");
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  elapsed                {(DateTime.UtcNow - started).TotalSeconds:0.00} s"));
+                await InspectorHosting.ServeUntilStoppedAsync(inspector, logs, ct);
             }
             Console.WriteLine($"Verifying by replay of {Path.GetFullPath(dataDir)} ...");
             return Replay(dataDir);

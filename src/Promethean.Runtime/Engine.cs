@@ -5,6 +5,7 @@ using Promethean.Core;
 using Promethean.Core.Effects;
 using Promethean.Core.Events;
 using Promethean.Core.Serialization;
+using Promethean.Runtime.Taps;
 using Promethean.Stores.Sqlite;
 
 namespace Promethean.Runtime;
@@ -27,6 +28,7 @@ public sealed class Engine
     private readonly Channel<Event> _inbound;
     private World _world = World.Empty;
     private TickReport? _last;
+    private ImmutableArray<ITap> _taps = [];
     private long _statusAt;
     private long _statusTick;
 
@@ -60,6 +62,11 @@ public sealed class Engine
     /// <summary>Raised on the loop thread after each commit.</summary>
     public event Action<TickReport>? Committed;
 
+    /// <summary>Adds an observer of the tap points (<see cref="TapPoints"/>); it sees each tick's world after the named systems.</summary>
+    public void AddTap(ITap tap) => ImmutableInterlocked.Update(ref _taps, t => t.Add(tap));
+
+    public void RemoveTap(ITap tap) => ImmutableInterlocked.Update(ref _taps, t => t.Remove(tap));
+
     /// <summary>Resumes from the last committed world, or records <paramref name="genesis"/> for a new data dir.</summary>
     public void Open(World genesis)
     {
@@ -84,9 +91,12 @@ public sealed class Engine
         var times = ImmutableSortedDictionary.CreateBuilder<string, long>(StringComparer.Ordinal);
         foreach (var system in _systems)
         {
+            var before = world;
             var started = _time.GetTimestamp();
             world = system.Update(world, _store);
             times[system.Name] = (long)_time.GetElapsedTime(started).TotalMicroseconds;
+            if (!_taps.IsEmpty)
+                Tap(system.Name, before, world);
         }
         var hash = WorldHash.Compute(world, previous);
         _store.Commit(new TickCommit(previous, world, hash, cursors ?? TickCommit.NoCursors));
@@ -181,6 +191,25 @@ public sealed class Engine
                 // The outbox row stays pending and is dispatched again on the next start.
             }
         }, CancellationToken.None);
+
+    private void Tap(string system, World before, World after)
+    {
+        foreach (var point in TapPoints.After(system, before, after))
+        {
+            foreach (var tap in _taps)
+            {
+                try
+                {
+                    tap.Observe(point);
+                }
+                catch (Exception e)
+                {
+                    // An observer must never stop the tick it watches.
+                    _log.LogWarning(e, "tap observer {Observer} failed at {Tap}", tap.GetType().Name, point.Name);
+                }
+            }
+        }
+    }
 
     private void LogStatus()
     {

@@ -17,6 +17,9 @@ public sealed record ReplayReport(
     public bool Ok => DivergedAtTick is null && StoresMatch;
 }
 
+/// <summary>A world rebuilt by replay, its hash (null at genesis) and whether every replayed tick matched the journal.</summary>
+public sealed record ReplayedWorld(World World, string? WorldHash, bool HashesMatch);
+
 /// <summary>
 /// Re-runs the journal from the genesis snapshot against fresh in-memory stores: systems run on the
 /// journaled inputs, store effects are re-applied, external effects are never dispatched (their
@@ -36,7 +39,7 @@ public static class Replayer
             if (entry.Tick != world.Tick + 1)
                 throw new InvalidOperationException($"journal gap: expected tick {world.Tick + 1}, found {entry.Tick}");
             var previous = world;
-            world = Schedule.Run(Schedule.BeginTick(world, entry.TimeMs, entry.EventsIn), fresh, systems);
+            world = Step(world, entry, fresh, systems);
             var hash = WorldHash.Compute(world, previous);
             if (hash.Hex != entry.WorldHash)
             {
@@ -50,6 +53,41 @@ public static class Replayer
         }
         return new ReplayReport(verified, null, [], [], finalHash, source.MemoryDigest() == fresh.MemoryDigest());
     }
+
+    /// <summary>
+    /// The world as it was after <paramref name="tick"/> (0: genesis), rebuilt by replaying the journal
+    /// from the genesis snapshot against fresh in-memory stores; each replayed tick's hash is checked
+    /// against the journal. <paramref name="source"/> is only read, so a read-only store will do.
+    /// </summary>
+    public static ReplayedWorld WorldAt(SqliteStore source, long tick, ImmutableArray<ScheduledSystem> systems)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(tick);
+        var world = source.ReadSnapshot(0) ?? throw new InvalidOperationException("the data dir has no genesis snapshot: nothing to replay");
+        if (tick > source.LastTick)
+            throw new ArgumentOutOfRangeException(nameof(tick), tick, $"the journal ends at tick {source.LastTick}");
+        using var fresh = SqliteStore.InMemory();
+        string? hash = null;
+        var verified = true;
+        if (tick > 0)
+        {
+            foreach (var entry in source.ReadJournal())
+            {
+                if (entry.Tick != world.Tick + 1)
+                    throw new InvalidOperationException($"journal gap: expected tick {world.Tick + 1}, found {entry.Tick}");
+                var previous = world;
+                world = Step(world, entry, fresh, systems);
+                hash = WorldHash.Compute(world, previous).Hex;
+                verified &= hash == entry.WorldHash;
+                fresh.ApplyStoreEffects(world.Effects);
+                if (entry.Tick == tick)
+                    break;
+            }
+        }
+        return new ReplayedWorld(world, hash, verified);
+    }
+
+    private static World Step(World world, JournalEntry entry, SqliteStore fresh, ImmutableArray<ScheduledSystem> systems) =>
+        Schedule.Run(Schedule.BeginTick(world, entry.TimeMs, entry.EventsIn), fresh, systems);
 
     /// <summary>When the original run left a snapshot at the divergent tick, names the entities that differ.</summary>
     private static ImmutableArray<string> DifferingEntities(World? snapshot, World replayed)

@@ -24,9 +24,14 @@ public sealed class SqliteStore : IStoreReader, IDisposable
     private SqliteTransaction? _tx;
     private readonly Dictionary<(string Model, string Kind), ExactVectorIndex> _vectors = [];
 
-    private SqliteStore(SqliteConnection db)
+    private SqliteStore(SqliteConnection db, bool readOnly = false)
     {
         _db = db;
+        if (readOnly)
+        {
+            Execute("PRAGMA busy_timeout=5000;");
+            return;
+        }
         Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;");
         Execute(Schema);
     }
@@ -37,6 +42,17 @@ public sealed class SqliteStore : IStoreReader, IDisposable
         var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         db.Open();
         return new SqliteStore(db);
+    }
+
+    /// <summary>
+    /// A read-only connection to an existing store file, for readers beside the tick loop (the
+    /// inspector): WAL lets it read committed ticks while the loop writes.
+    /// </summary>
+    public static SqliteStore OpenReadOnly(string path)
+    {
+        var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        db.Open();
+        return new SqliteStore(db, readOnly: true);
     }
 
     /// <summary>A private in-memory store, used by replay and tests.</summary>
@@ -499,6 +515,8 @@ public sealed class SqliteStore : IStoreReader, IDisposable
             list.Add(new OutboxEntry(r.GetString(0), r.GetInt64(1), CanonicalJson.DeserializeEffect(r.GetString(2))));
         return list;
     }
+
+    public long PendingOutboxCount => Scalar<long>("SELECT count(*) FROM outbox WHERE status = 'pending'");
 
     public long Cursor(string name)
     {

@@ -97,6 +97,12 @@ public static class ConfigLoader
             yield return error;
         foreach (var error in LlmConfig.Validate(c.Llm))
             yield return error;
+        if (c.Telemetry.Protocol is not ("http/protobuf" or "grpc"))
+            yield return "Telemetry:Protocol must be http/protobuf or grpc";
+        if (c.Telemetry.ExportIntervalSeconds <= 0)
+            yield return "Telemetry:ExportIntervalSeconds must be positive";
+        if (c.Telemetry.Enabled && !Uri.TryCreate(c.Telemetry.OtlpEndpoint, UriKind.Absolute, out _))
+            yield return "Telemetry:OtlpEndpoint must be an absolute URI";
         foreach (var (name, timer) in c.Timers)
         {
             if (timer.EverySeconds <= 0)

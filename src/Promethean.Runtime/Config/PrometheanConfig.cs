@@ -17,6 +17,8 @@ public sealed class PrometheanConfig
 
     /// <summary>LLM endpoints by name; by default the offline <c>builtin</c> chat and <c>local</c> embeddings.</summary>
     public LlmConfig Llm { get; set; } = new();
+
+    public TelemetryConfig Telemetry { get; set; } = new();
 }
 
 /// <summary>File roots the effects may touch, and what the watcher follows.</summary>
