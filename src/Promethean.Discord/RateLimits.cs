@@ -24,6 +24,12 @@ internal sealed class RateLimits(TimeProvider time, int globalPerSecond)
         return _buckets.GetOrAdd(key, _ => new Bucket());
     }
 
+    /// <summary>
+    /// Added to every Reset-After: the header is rounded to milliseconds and our clock is not the
+    /// server's, so a request timed exactly on the reset can still land before it and earn a 429.
+    /// </summary>
+    public static readonly TimeSpan ResetMargin = TimeSpan.FromMilliseconds(25);
+
     /// <summary>Records what a response said about its bucket.</summary>
     public void Observe(string route, string major, Bucket used, HttpResponseHeaders headers)
     {
@@ -39,7 +45,7 @@ internal sealed class RateLimits(TimeProvider time, int globalPerSecond)
         if (remaining is not null && int.TryParse(remaining, NumberStyles.Integer, CultureInfo.InvariantCulture, out var r)
             && resetAfter is not null && double.TryParse(resetAfter, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
         {
-            var resetAt = time.GetUtcNow() + TimeSpan.FromSeconds(seconds);
+            var resetAt = time.GetUtcNow() + TimeSpan.FromSeconds(seconds) + ResetMargin;
             bucket.Set(r, resetAt);
             if (!ReferenceEquals(bucket, used))
                 used.Set(r, resetAt);

@@ -148,7 +148,7 @@ public sealed class FakeRest
                 headers["X-RateLimit-Bucket"] = "fake-messages-bucket";
                 headers["X-RateLimit-Limit"] = limit.ToString(CultureInfo.InvariantCulture);
                 headers["X-RateLimit-Remaining"] = state.Remaining.ToString(CultureInfo.InvariantCulture);
-                headers["X-RateLimit-Reset-After"] = Math.Max(0, (state.ResetAt - now).TotalSeconds).ToString("0.000", CultureInfo.InvariantCulture);
+                headers["X-RateLimit-Reset-After"] = (Math.Ceiling(Math.Max(0, (state.ResetAt - now).TotalMilliseconds)) / 1000).ToString("0.000", CultureInfo.InvariantCulture);
             }
 
             JsonObject request;
