@@ -250,37 +250,30 @@ public sealed class SqliteStore : IStoreReader, IDisposable
     {
         var world = commit.Next;
         using var tx = Begin();
-        try
+        Run("INSERT INTO journal(tick, time_ms, events_in, world_hash, parts) VALUES($t, $time, $ev, $h, $p)",
+            ("$t", world.Tick), ("$time", world.TimeMs), ("$ev", EventsJson(world.EventsIn)),
+            ("$h", commit.Hash.Hex), ("$p", CanonicalJson.SerializeToString(commit.Hash.Parts)));
+
+        ApplyStoreEffectsCore(world.Effects);
+
+        foreach (var effect in world.Effects.Where(e => !e.IsStoreEffect))
         {
-            Run("INSERT INTO journal(tick, time_ms, events_in, world_hash, parts) VALUES($t, $time, $ev, $h, $p)",
-                ("$t", world.Tick), ("$time", world.TimeMs), ("$ev", EventsJson(world.EventsIn)),
-                ("$h", commit.Hash.Hex), ("$p", CanonicalJson.SerializeToString(commit.Hash.Parts)));
-
-            ApplyStoreEffectsCore(world.Effects);
-
-            foreach (var effect in world.Effects.Where(e => !e.IsStoreEffect))
-            {
-                Run("INSERT INTO outbox(effect_id, tick, type, payload, status) VALUES($id, $t, $type, $p, 'pending')",
-                    ("$id", effect.Id), ("$t", world.Tick), ("$type", effect.Type), ("$p", Encoding.UTF8.GetString(CanonicalJson.SerializeEffect(effect))));
-            }
-            foreach (var outcome in world.EventsIn.OfType<IEffectOutcome>())
-            {
-                Run("UPDATE outbox SET status = 'done', outcome = $o WHERE effect_id = $id",
-                    ("$id", outcome.EffectId), ("$o", ((Event)outcome).Type));
-            }
-
-            WriteWorldDiff(commit.Previous, world);
-            foreach (var (name, value) in commit.Cursors)
-            {
-                Run("INSERT INTO cursors(name, value) VALUES($n, $v) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-                    ("$n", name), ("$v", value));
-            }
-            tx.Commit();
+            Run("INSERT INTO outbox(effect_id, tick, type, payload, status) VALUES($id, $t, $type, $p, 'pending')",
+                ("$id", effect.Id), ("$t", world.Tick), ("$type", effect.Type), ("$p", Encoding.UTF8.GetString(CanonicalJson.SerializeEffect(effect))));
         }
-        finally
+        foreach (var outcome in world.EventsIn.OfType<IEffectOutcome>())
         {
-            _tx = null;
+            Run("UPDATE outbox SET status = 'done', outcome = $o WHERE effect_id = $id",
+                ("$id", outcome.EffectId), ("$o", ((Event)outcome).Type));
         }
+
+        WriteWorldDiff(commit.Previous, world);
+        foreach (var (name, value) in commit.Cursors)
+        {
+            Run("INSERT INTO cursors(name, value) VALUES($n, $v) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                ("$n", name), ("$v", value));
+        }
+        tx.Commit();
     }
 
     /// <summary>Applies store effects (<c>mem/put</c>, ...) in order. Replay calls this with journaled effects.</summary>
@@ -410,7 +403,6 @@ public sealed class SqliteStore : IStoreReader, IDisposable
         WriteSnapshot(genesis);
         WriteWorldDiff(World.Empty, genesis);
         tx.Commit();
-        _tx = null;
     }
 
     public void WriteSnapshot(World world)
