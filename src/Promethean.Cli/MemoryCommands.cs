@@ -115,8 +115,8 @@ internal static class MemoryCommands
         Console.WriteLine($"  {"outcome",-34} {"count",8}");
         Console.WriteLine($"  {new string('-', 34)} {new string('-', 8)}");
         Console.WriteLine($"  {"accepted",-34} {Delta("ingest.accepted"),8}");
-        foreach (var name in after.Values.Keys.Where(k => k.StartsWith("ingest.rejected.", StringComparison.Ordinal)))
-            Console.WriteLine($"  {"rejected: " + name["ingest.rejected.".Length..],-34} {Delta(name),8}");
+        foreach (var (reason, counter, _) in MemoryIngestSystem.Rejections(after))
+            Console.WriteLine($"  {"rejected: " + reason,-34} {Delta(counter),8}");
         Console.WriteLine($"  {"spam family aggregates",-34} {Delta("ingest.spam.aggregates"),8}");
         Console.WriteLine($"  {"embedding jobs done / failed",-34} {Delta("embed.done") + " / " + Delta("embed.failed"),8}");
         Console.WriteLine($"  {"embedding jobs pending / deferred",-34} {daemon.Engine.World.Jobs.Count + " / " + daemon.Store.DeferredJobCount,8}");

@@ -207,8 +207,8 @@ namespace Promethean.Cli
                 Console.WriteLine($"  ticks                  {world.Tick}");
                 Console.WriteLine($"  messages in            {counters["events.in.discord.message/new"]}");
                 Console.WriteLine($"  memories stored        {daemon.Store.MemoryCount}");
-                foreach (var (name, value) in counters.Values.Where(kv => kv.Key.StartsWith("ingest.rejected.", StringComparison.Ordinal)))
-                    Console.WriteLine($"  rejected: {name["ingest.rejected.".Length..],-12} {value}");
+                foreach (var (reason, _, count) in Core.Systems.MemoryIngestSystem.Rejections(counters))
+                    Console.WriteLine($"  rejected: {reason,-12} {count}");
                 Console.WriteLine($"  embedding effects      {counters["effects.llm/embed"]}");
                 foreach (var (_, session) in world.Sessions)
                     Console.WriteLine($"  session {session.Name,-14} {session.Status.ToString().ToLowerInvariant()}, queue {session.Queue.Length} (dropped {session.QueueDropped})");

@@ -102,7 +102,7 @@ public static class LlmProbe
             || e.Message.Contains("max_completion_tokens", StringComparison.OrdinalIgnoreCase))
         {
             var other = client.MaxTokensField == "max_tokens" ? MaxTokensParameter.MaxCompletionTokens : MaxTokensParameter.MaxTokens;
-            var retry = new OpenAiClient(name, Copy(config, other), http, NullLogger.Instance, environment: environment);
+            var retry = new OpenAiClient(name, config.With(other), http, NullLogger.Instance, environment: environment);
             try
             {
                 var result = await retry.ChatAsync(chat, config.Model, ct);
@@ -204,26 +204,6 @@ public static class LlmProbe
 
     private static LlmChat Chat(string id, string text) =>
         new("probe", "", [new ChatMessage("user", text)], [], MaxOutputTokens: 256) { Id = id };
-
-    private static LlmEndpointConfig Copy(LlmEndpointConfig c, MaxTokensParameter parameter) => new()
-    {
-        Provider = c.Provider,
-        BaseUrl = c.BaseUrl,
-        ApiKeyEnv = c.ApiKeyEnv,
-        Model = c.Model,
-        EmbeddingModel = c.EmbeddingModel,
-        ContextWindowTokens = c.ContextWindowTokens,
-        MaxOutputTokens = c.MaxOutputTokens,
-        MaxTokensParameter = parameter,
-        SupportsTools = c.SupportsTools,
-        TimeoutSeconds = c.TimeoutSeconds,
-        MaxAttempts = c.MaxAttempts,
-        BackoffBaseMilliseconds = c.BackoffBaseMilliseconds,
-        MaxBackoffSeconds = c.MaxBackoffSeconds,
-        EmbeddingBatchSize = c.EmbeddingBatchSize,
-        EmbeddingBatchTokens = c.EmbeddingBatchTokens,
-        Tokenizer = c.Tokenizer,
-    };
 
     private static string Display(string s) => string.IsNullOrEmpty(s) ? "(none)" : s;
 

@@ -24,6 +24,15 @@ public static class MemoryIngestSystem
     public const string MarkdownExtension = ".md";
     public const string SpamAggregateKind = "spam.aggregate";
 
+    /// <summary>Each rejection bumps the debug counter <c>ingest.rejected.&lt;reason&gt;</c>.</summary>
+    public const string RejectedCounterPrefix = "ingest.rejected.";
+
+    /// <summary>The rejection counters by reason, in counter order.</summary>
+    public static IEnumerable<(string Reason, string Counter, long Count)> Rejections(DebugCounters counters) =>
+        counters.Values
+            .Where(kv => kv.Key.StartsWith(RejectedCounterPrefix, StringComparison.Ordinal))
+            .Select(kv => (kv.Key[RejectedCounterPrefix.Length..], kv.Key, kv.Value));
+
     /// <summary>Reject reasons, used as counter suffixes <c>ingest.rejected.&lt;reason&gt;</c>.</summary>
     public static class Reasons
     {
@@ -288,7 +297,7 @@ public static class MemoryIngestSystem
 
         private void Reject(string reason)
         {
-            var name = "ingest.rejected." + reason;
+            var name = RejectedCounterPrefix + reason;
             _counts[name] = _counts.GetValueOrDefault(name) + 1;
         }
 

@@ -57,11 +57,8 @@ public static class OlympiaSystem
     public static bool IsSilence(LlmResponse r) =>
         r.ToolCalls.IsDefaultOrEmpty && (string.IsNullOrWhiteSpace(r.Text) || r.Text.Trim() == SilenceToken);
 
-    /// <summary>memory.ingest counts each rejection as <c>ingest.rejected.&lt;reason&gt;</c> on the debug counters.</summary>
     private static long IngestRejectedSoFar(World world) =>
-        DebugStatsSystem.CountersOf(world).Values
-            .Where(kv => kv.Key.StartsWith("ingest.rejected.", StringComparison.Ordinal))
-            .Sum(kv => kv.Value);
+        MemoryIngestSystem.Rejections(DebugStatsSystem.CountersOf(world)).Sum(r => r.Count);
 
     private static string Key(World world, string? sessionId, string? model)
     {

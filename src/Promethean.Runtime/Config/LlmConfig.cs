@@ -94,6 +94,14 @@ public enum MaxTokensParameter
 /// <summary>One named endpoint. The API key is read from the environment variable named here, never stored in config.</summary>
 public sealed class LlmEndpointConfig
 {
+    /// <summary>A copy with another token-limit parameter style, every other setting kept (the probe tries both).</summary>
+    public LlmEndpointConfig With(MaxTokensParameter parameter)
+    {
+        var copy = (LlmEndpointConfig)MemberwiseClone();
+        copy.MaxTokensParameter = parameter;
+        return copy;
+    }
+
     public LlmProvider Provider { get; set; } = LlmProvider.OpenAiCompatible;
 
     /// <summary>Base URL including <c>/v1</c>, e.g. <c>http://localhost:11434/v1</c> for Ollama.</summary>
