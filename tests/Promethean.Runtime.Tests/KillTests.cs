@@ -23,11 +23,8 @@ public sealed class KillTests
             return 0;
         try
         {
-            using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db};Mode=ReadOnly;Pooling=false");
-            c.Open();
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = "SELECT value FROM cursors WHERE name = 'script'";
-            return cmd.ExecuteScalar() is long v ? v : 0;
+            using var store = Stores.Sqlite.SqliteStore.OpenReadOnly(db);
+            return store.Cursor(Engine.ScriptCursor);
         }
         catch (Microsoft.Data.Sqlite.SqliteException)
         {
