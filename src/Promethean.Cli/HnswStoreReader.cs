@@ -53,6 +53,8 @@ internal sealed class HnswStoreReader : IStoreReader, IDisposable
     public IReadOnlyList<ScoredId> KeywordSearch(string text, int k) => _store.KeywordSearch(text, k);
     public IReadOnlyList<DeferredJob> DeferredJobs(int limit) => _store.DeferredJobs(limit);
     public long DeferredJobCount => _store.DeferredJobCount;
+    public IReadOnlyList<KindCount> MemoryKinds(long fromMs) => _store.MemoryKinds(fromMs);
+    public IReadOnlyList<Memory> LatestOfKind(string kind, int limit) => _store.LatestOfKind(kind, limit);
 
     public void Dispose() => _index.Dispose();
 }

@@ -38,7 +38,16 @@ public interface IStoreReader
     IReadOnlyList<DeferredJob> DeferredJobs(int limit);
 
     long DeferredJobCount { get; }
+
+    /// <summary>How many memories of each kind were created at or after <paramref name="fromMs"/>, in kind order.</summary>
+    IReadOnlyList<KindCount> MemoryKinds(long fromMs);
+
+    /// <summary>Up to <paramref name="limit"/> memories of a kind, newest first, ties by id.</summary>
+    IReadOnlyList<Memory> LatestOfKind(string kind, int limit);
 }
+
+/// <summary>A memory kind and how many memories have it.</summary>
+public readonly record struct KindCount(string Kind, long Count);
 
 /// <summary>A memory id with a score.</summary>
 public readonly record struct ScoredId(string Id, double Score);

@@ -1,3 +1,4 @@
+using Promethean.Core.Context;
 using Promethean.Core.Effects;
 using Promethean.Core.Events;
 using Promethean.Runtime.Handlers;

@@ -1,3 +1,4 @@
+using Promethean.Core.Context;
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Promethean.Llm.Builtin;

@@ -176,6 +176,24 @@ public sealed class SqliteStore : IStoreReader, IDisposable
 
     public long DeferredJobCount => (long)Prepared("SELECT count(*) FROM deferred_jobs").ExecuteScalar()!;
 
+    public IReadOnlyList<KindCount> MemoryKinds(long fromMs)
+    {
+        using var r = Prepared("SELECT kind, count(*) FROM memories WHERE created_ms >= $f GROUP BY kind ORDER BY kind", ("$f", fromMs)).ExecuteReader();
+        var list = new List<KindCount>();
+        while (r.Read())
+            list.Add(new KindCount(r.GetString(0), r.GetInt64(1)));
+        return list;
+    }
+
+    public IReadOnlyList<Memory> LatestOfKind(string kind, int limit)
+    {
+        using var r = Prepared("SELECT * FROM memories WHERE kind = $k ORDER BY created_ms DESC, id LIMIT $n", ("$k", kind), ("$n", limit)).ExecuteReader();
+        var list = new List<Memory>();
+        while (r.Read())
+            list.Add(ReadMemory(r));
+        return list;
+    }
+
     /// <summary>Number of stored vectors of a model and kind.</summary>
     public int VectorCount(string model, string kind) =>
         (int)(long)Prepared("SELECT count(*) FROM vectors WHERE model = $m AND kind = $k", ("$m", model), ("$k", kind)).ExecuteScalar()!;

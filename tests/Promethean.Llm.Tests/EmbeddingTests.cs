@@ -1,3 +1,4 @@
+using Promethean.Core.Context;
 using System.Buffers.Binary;
 using System.Collections.Immutable;
 using System.Text.Json.Nodes;

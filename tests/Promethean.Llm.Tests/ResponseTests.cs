@@ -1,3 +1,4 @@
+using Promethean.Core.Context;
 using Promethean.TestSupport;
 
 namespace Promethean.Llm.Tests;

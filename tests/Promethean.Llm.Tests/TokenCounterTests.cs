@@ -1,3 +1,4 @@
+using Promethean.Core.Context;
 using CsCheck;
 using Promethean.Core.Effects;
 

@@ -10,7 +10,7 @@ public sealed record Session(
     string Circuit,
     SessionSubscriptions Subscriptions,
     ImmutableArray<Event> Queue,
-    ImmutableArray<string> Recent,
+    ImmutableArray<RecentEntry> Recent,
     ImmutableArray<string> Persistent,
     string Focus,
     SessionBudgets Budgets,
@@ -24,6 +24,21 @@ public sealed record Session(
 
     /// <summary>Events dropped because the queue was full.</summary>
     public long QueueDropped { get; init; }
+
+    /// <summary>Prompt, tools, model, cadence and where it speaks: what its circuit makes of it.</summary>
+    public SessionProfile Profile { get; init; } = SessionProfile.Default;
+
+    /// <summary>The turn in progress, from the grant until the final answer; null between turns.</summary>
+    public SessionTurn? Turn { get; init; }
+
+    /// <summary>When the last turn ended; the next one waits for <see cref="SessionProfile.CadenceMs"/> after it.</summary>
+    public long LastTurnMs { get; init; }
+
+    /// <summary>What the session said and did that memory.ingest has not stored yet (seed 7.3: messages become memories).</summary>
+    public ImmutableArray<TranscriptEntry> Unfiled { get; init; } = [];
+
+    /// <summary>Counter values at the last report, for reports of what happened since (the janitor).</summary>
+    public ImmutableSortedDictionary<string, long> Baseline { get; init; } = ImmutableSortedDictionary<string, long>.Empty;
 }
 
 /// <summary>Hard subscriptions are always delivered: locked channel ids and event types.</summary>

@@ -48,6 +48,7 @@ public static class MemoryIngestSystem
     public static World Update(World world, IStoreReader stores)
     {
         var run = new Run(world, stores);
+        run.FileTranscripts();
         foreach (var e in world.EventsIn)
             run.Handle(e);
         return run.Finish();
@@ -88,6 +89,44 @@ public static class MemoryIngestSystem
                 case FsReadResult r when r.Meta.GetValueOrDefault("purpose") == Purpose:
                     IngestFile(r);
                     break;
+            }
+        }
+
+        /// <summary>
+        /// Stores what sessions said and did (replies, tool calls and results, reports) as memories, so the agent
+        /// retrieves its own words later like anything else (seed 7.3). No chat dedupe: each entry is its own act.
+        /// </summary>
+        public void FileTranscripts()
+        {
+            var sessions = _next.Sessions;
+            foreach (var (id, session) in sessions)
+            {
+                if (session.Unfiled.IsEmpty)
+                    continue;
+                var cephalon = _next.Cephalons.GetValueOrDefault(session.Cephalon)?.Name ?? session.Name;
+                foreach (var entry in session.Unfiled)
+                {
+                    if (Check(entry.Text, out var text) is { } reason)
+                    {
+                        Reject(reason);
+                        continue;
+                    }
+                    var sourceKey = $"cephalon:{entry.EffectId}:{entry.Kind}:{Hex(text)[..16]}";
+                    if (IsKnownSource(sourceKey))
+                        continue;
+                    var tags = Tagger.Tag(text, new TagContext("cephalon", entry.Channel.Length > 0 ? entry.Channel : null, session.Name, true, Session: session.Name), _cfg.Lexicon);
+                    var source = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal,
+                    [
+                        new KeyValuePair<string, string>("session", id.ToString()),
+                        new("sessionName", session.Name),
+                        new("authorName", cephalon),
+                        new("effect", entry.EffectId),
+                    ]);
+                    if (entry.Channel.Length > 0)
+                        source = source.Add("channel", entry.Channel);
+                    Accept(Build(entry.Kind, text, entry.Text, sourceKey, source, tags, entry.AtMs));
+                }
+                _next = _next with { Sessions = _next.Sessions.SetItem(id, session with { Unfiled = [] }) };
             }
         }
 

@@ -14,8 +14,8 @@ namespace Promethean.Core.Systems;
 /// </summary>
 public static class SessionSchedulerSystem
 {
-    /// <summary>Smallest token cost a turn can have; a session with less budget left is not visited.</summary>
-    public const int MinimumTurnTokens = 1;
+    /// <summary>Fewest tokens a turn is worth (a short prompt and answer); a session with less budget left is not visited.</summary>
+    public const int MinimumTurnTokens = 64;
 
     public static World Update(World world, IStoreReader stores)
     {
@@ -54,15 +54,23 @@ public static class SessionSchedulerSystem
                 }
                 ledgers[sessionId] = ledger;
             }
-            foreach (var sessionId in members.Where(s => world.Sessions[s].Queue.IsEmpty && ledgers[s].Deficit != 0))
+            foreach (var sessionId in members.Where(s => !HasWork(world.Sessions[s]) && ledgers[s].Deficit != 0))
                 ledgers[sessionId] = ledgers[sessionId] with { Deficit = 0 };
         }
         return (world with { Ledgers = ledgers.ToImmutable() }).Emit(grants);
     }
 
-    private static bool IsCandidate(Session session, SessionLedger ledger, long nowMs) =>
-        session.Status == SessionStatus.Ready && !session.Queue.IsEmpty
+    /// <summary>
+    /// Ready, with work (queued events, or a turn waiting to call the model again), past its cadence when the
+    /// turn would be a new one, and with budget for a call.
+    /// </summary>
+    public static bool IsCandidate(Session session, SessionLedger ledger, long nowMs) =>
+        session.Status == SessionStatus.Ready && HasWork(session)
+        && (session.Turn is not null || session.LastTurnMs == 0 || nowMs >= session.LastTurnMs + session.Profile.CadenceMs)
         && Budget.CanSpend(ledger, session.Budgets, nowMs, MinimumTurnTokens);
+
+    private static bool HasWork(Session session) =>
+        !session.Queue.IsEmpty || session.Turn is { Phase: TurnPhase.Continuing };
 
     /// <summary>Closes calls answered this tick (a response or an error carrying the session in its meta).</summary>
     private static void Settle(World world, ImmutableSortedDictionary<EntityId, SessionLedger>.Builder ledgers)

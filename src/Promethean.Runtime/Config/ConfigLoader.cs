@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Promethean.Core.Cephalons;
 
 namespace Promethean.Runtime.Config;
 
@@ -57,6 +58,12 @@ public static class ConfigLoader
             config.Fs.Watch.AddRange(config.Fs.Roots);
         if (config.Fs.Extensions.Count == 0)
             config.Fs.Extensions.AddRange([".md", ".txt"]);
+        // Report folders are written to, so they are file roots; they are not watched (reports are memories already).
+        foreach (var dir in config.Cephalons.SelectMany(c => c.Sessions).Select(s => s.ReportDirectory).Where(d => d.Length > 0).Distinct(StringComparer.Ordinal))
+        {
+            if (!config.Fs.Roots.Contains(dir, StringComparer.Ordinal))
+                config.Fs.Roots.Add(dir);
+        }
         if (config.Timers.Count == 0)
             config.Timers["janitor"] = new TimerConfig { EverySeconds = 3600 };
         if (config.Cephalons.Count == 0)
@@ -66,8 +73,18 @@ public static class ConfigLoader
                 Name = "Duck",
                 Sessions =
                 [
-                    new SessionConfig { Name = "janitor", Circuit = "c1-survival", Focus = "upkeep", EventTypes = ["timer/tick"] },
-                    new SessionConfig { Name = "c3-symbolic", Circuit = "c3-symbolic", Focus = "conversation", Channels = ["*"] },
+                    new SessionConfig
+                    {
+                        Name = "janitor", Circuit = "c1-survival", Focus = "upkeep", Role = SessionConfig.JanitorRole,
+                        EventTypes = ["timer/tick", "janitor/report.requested"], CadenceSeconds = 0, ReportDirectory = "reports",
+                        Tools = ["memory_search"],
+                    },
+                    new SessionConfig
+                    {
+                        Name = "c3-symbolic", Circuit = "c3-symbolic", Focus = "conversation", Channels = ["*"], Speaks = true,
+                        CadenceSeconds = 0, Weight = 3,
+                        Tools = ["memory_search", "memory_pin", "memory_unpin", "read_file", "discord_send"],
+                    },
                 ],
             });
         }
@@ -120,8 +137,26 @@ public static class ConfigLoader
                     yield return $"Cephalons:{i}:Sessions:{j}:Name must not be empty";
                 if (c.Cephalons[i].Sessions[j].Weight < 1)
                     yield return $"Cephalons:{i}:Sessions:{j}:Weight must be at least 1";
-                if (c.Cephalons[i].Sessions[j].QueueCapacity < 1)
-                    yield return $"Cephalons:{i}:Sessions:{j}:QueueCapacity must be at least 1";
+                var s = c.Cephalons[i].Sessions[j];
+                var key = $"Cephalons:{i}:Sessions:{j}";
+                if (s.QueueCapacity < 1)
+                    yield return $"{key}:QueueCapacity must be at least 1";
+                if (s.RecentCapacity < 1)
+                    yield return $"{key}:RecentCapacity must be at least 1";
+                if (s.MaxToolRounds < 1)
+                    yield return $"{key}:MaxToolRounds must be at least 1";
+                if (s.CadenceSeconds is < 0)
+                    yield return $"{key}:CadenceSeconds must not be negative";
+                if (s.Role is not ("" or SessionConfig.JanitorRole))
+                    yield return $"{key}:Role must be empty or '{SessionConfig.JanitorRole}'";
+                if (!Circuits.Exists(s.Circuit))
+                    yield return $"{key}:Circuit '{s.Circuit}' is not one of {string.Join(", ", Circuits.All.Select(x => x.Name))}";
+                foreach (var tool in s.Tools.Where(t => !CephalonTools.Specs.ContainsKey(t)))
+                    yield return $"{key}:Tools: '{tool}' is not one of {string.Join(", ", CephalonTools.Specs.Keys)}";
+                if (s.LlmCallsPerMinute < 1 || s.TokensPerMinute < 1 || s.TokensPerDay < 1 || s.ToolCallsPerTurn < 0)
+                    yield return $"{key}: budgets must be positive (LlmCallsPerMinute, TokensPerMinute, TokensPerDay; ToolCallsPerTurn may be 0)";
+                if (s.Endpoint.Length > 0 && !c.Llm.ResolvedEndpoints().ContainsKey(s.Endpoint))
+                    yield return $"{key}:Endpoint names an unknown endpoint '{s.Endpoint}'";
             }
         }
     }

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Promethean.Core;
+using Promethean.Core.Cephalons;
 using Promethean.Core.Components;
 
 namespace Promethean.Runtime.Config;
@@ -23,15 +24,20 @@ public static class Genesis
                     new SessionSubscriptions(
                         ImmutableSortedSet.CreateRange(StringComparer.Ordinal, s.EventTypes),
                         ImmutableSortedSet.CreateRange(StringComparer.Ordinal, s.Channels)),
-                    [], [], [], s.Focus, new SessionBudgets(), SessionStatus.Idle)
-                { QueueCapacity = s.QueueCapacity };
+                    [], [], [.. s.Pins], s.Focus,
+                    new SessionBudgets(s.LlmCallsPerMinute, s.TokensPerMinute, s.TokensPerDay, s.ToolCallsPerTurn), SessionStatus.Idle)
+                {
+                    QueueCapacity = s.QueueCapacity,
+                    RecentCapacity = s.RecentCapacity,
+                    Profile = ProfileOf(s, config.Llm),
+                };
                 world = world with
                 {
                     Sessions = world.Sessions.Add(sessionId, session),
                     Ledgers = world.Ledgers.Add(sessionId, SessionLedger.Start(s.Weight)),
                 };
             }
-            var cephalon = new Cephalon(c.Name, new CephalonPolicy(c.Model, c.ContextWindowTokens, MaxLlmCallsInFlight: c.MaxLlmCallsInFlight),
+            var cephalon = new Cephalon(c.Name, new CephalonPolicy(c.Model, c.ContextWindowTokens, c.MaxOutputTokens, c.MaxLlmCallsInFlight),
                 ImmutableSortedDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal), sessionIds.ToImmutable());
             world = world with { Cephalons = world.Cephalons.Add(cephalonId, cephalon) };
         }
@@ -43,5 +49,18 @@ public static class Genesis
             world = world with { SentinelSettings = world.SentinelSettings.Add(sentinelSettingsId, config.Sentinel.ToSettings()) };
         }
         return world;
+    }
+
+    private static SessionProfile ProfileOf(SessionConfig s, LlmConfig llm)
+    {
+        var cadence = s.CadenceSeconds is { } seconds ? (long)Math.Round(seconds * 1000) : Circuits.Get(s.Circuit).CadenceMs;
+        var endpoint = s.Endpoint.Length > 0 ? s.Endpoint : llm.SessionEndpoints.GetValueOrDefault(s.Name, "");
+        return new SessionProfile(s.Prompt, ImmutableSortedSet.CreateRange(StringComparer.Ordinal, s.Tools), endpoint, s.Model, cadence, s.Speaks)
+        {
+            Contract = s.Role == SessionConfig.JanitorRole ? CephalonContracts.Janitor : CephalonContracts.Turn,
+            ReportChannel = s.ReportChannel,
+            ReportDirectory = s.ReportDirectory,
+            MaxToolRounds = s.MaxToolRounds,
+        };
     }
 }

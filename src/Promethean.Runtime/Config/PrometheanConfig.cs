@@ -52,6 +52,9 @@ public sealed class CephalonConfig
     public string Model { get; set; } = "builtin";
     public int ContextWindowTokens { get; set; } = 8192;
 
+    /// <summary>Longest answer asked of the model per call.</summary>
+    public int MaxOutputTokens { get; set; } = 1024;
+
     /// <summary>LLM calls in flight at once across this cephalon's sessions.</summary>
     public int MaxLlmCallsInFlight { get; set; } = 4;
     public List<SessionConfig> Sessions { get; set; } = [];
@@ -59,6 +62,8 @@ public sealed class CephalonConfig
 
 public sealed class SessionConfig
 {
+    public const string JanitorRole = "janitor";
+
     public string Name { get; set; } = "";
     public string Circuit { get; set; } = "c1-survival";
     public string Focus { get; set; } = "";
@@ -73,4 +78,43 @@ public sealed class SessionConfig
 
     /// <summary>Share of LLM turns under contention, relative to the other sessions of the cephalon.</summary>
     public int Weight { get; set; } = 1;
+
+    /// <summary><c>janitor</c> makes this session write the periodic report; empty for an ordinary session.</summary>
+    public string Role { get; set; } = "";
+
+    /// <summary>System prompt; empty uses the circuit's default prompt.</summary>
+    public string Prompt { get; set; } = "";
+
+    /// <summary>Tools the model may call: memory_search, memory_pin, memory_unpin, read_file, discord_send.</summary>
+    public List<string> Tools { get; set; } = [];
+
+    /// <summary>LLM endpoint by name (see Llm:Endpoints); empty uses Llm:SessionEndpoints or the default.</summary>
+    public string Endpoint { get; set; } = "";
+
+    /// <summary>Model; empty uses the cephalon's.</summary>
+    public string Model { get; set; } = "";
+
+    /// <summary>Least seconds between two turns; unset uses the circuit's cadence (45 s for c1 .. 120 min for c8).</summary>
+    public double? CadenceSeconds { get; set; }
+
+    /// <summary>Whether the session's answers are posted to Discord (by default only the conversational one speaks).</summary>
+    public bool Speaks { get; set; }
+
+    /// <summary>Discord channel for reports (janitor); empty posts nowhere.</summary>
+    public string ReportChannel { get; set; } = "";
+
+    /// <summary>Folder for report files (janitor), added to the file roots.</summary>
+    public string ReportDirectory { get; set; } = "";
+
+    public int MaxToolRounds { get; set; } = 3;
+
+    public int RecentCapacity { get; set; } = 32;
+
+    /// <summary>Memory ids pinned from the start (persistent context).</summary>
+    public List<string> Pins { get; set; } = [];
+
+    public int LlmCallsPerMinute { get; set; } = 6;
+    public int TokensPerMinute { get; set; } = 40_000;
+    public int TokensPerDay { get; set; } = 1_000_000;
+    public int ToolCallsPerTurn { get; set; } = 4;
 }

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.ML.Tokenizers;
 using Promethean.Core.Effects;
 
-namespace Promethean.Llm;
+namespace Promethean.Core.Context;
 
 /// <summary>
 /// Counts tokens with a real BPE tokenizer (o200k or cl100k) for context budgets and usage estimates. For

@@ -1,0 +1,121 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text;
+using Promethean.Core.Components;
+using Promethean.Core.Systems;
+
+namespace Promethean.Core.Cephalons;
+
+/// <summary>
+/// What the janitor reports on (DESIGN 5), gathered from the world and the stores as plain text for its
+/// prompt: memories by kind, dedupe rejects by reason, top spam families, embedding backlog, sentinel
+/// outcomes, LLM calls, tokens and errors per session. Counts are since the previous report: the counter
+/// values at that report are the session's <see cref="Session.Baseline"/>, which this returns updated.
+/// </summary>
+public static class JanitorFacts
+{
+    public const string AtKey = "at";
+    public const int TopFamilies = 5;
+
+    public sealed record Facts(string Text, ImmutableSortedDictionary<string, long> Baseline);
+
+    public static Facts Build(World world, IStoreReader stores, Session session)
+    {
+        var before = session.Baseline;
+        var now = ImmutableSortedDictionary.CreateBuilder<string, long>(StringComparer.Ordinal);
+        now[AtKey] = world.TimeMs;
+        var since = before.GetValueOrDefault(AtKey);
+        var text = new StringBuilder();
+        text.Append("Janitor report for ").Append(world.Cephalons.GetValueOrDefault(session.Cephalon)?.Name ?? "the cephalon")
+            .Append(", tick ").Append(Num(world.Tick)).Append(", covering ")
+            .Append(since == 0 ? "everything so far" : "the time since " + Time(since) + " UTC")
+            .Append(" up to ").Append(Time(world.TimeMs)).Append(" UTC.\n");
+
+        var kinds = stores.MemoryKinds(since);
+        text.Append("\n## Memories created\n");
+        if (kinds.Count == 0)
+            text.Append("- none\n");
+        foreach (var k in kinds)
+            text.Append("- ").Append(k.Kind).Append(": ").Append(Num(k.Count)).Append('\n');
+
+        var counters = DebugStatsSystem.CountersOf(world);
+        text.Append("\n## Dedupe rejects by reason\n");
+        var any = false;
+        foreach (var (reason, counter, count) in MemoryIngestSystem.Rejections(counters))
+        {
+            now[counter] = count;
+            var delta = count - before.GetValueOrDefault(counter);
+            if (delta <= 0)
+                continue;
+            any = true;
+            text.Append("- ").Append(reason).Append(": ").Append(Num(delta)).Append('\n');
+        }
+        if (!any)
+            text.Append("- none\n");
+
+        text.Append("\n## Top spam families\n");
+        var families = stores.LatestOfKind(MemoryIngestSystem.SpamAggregateKind, 200)
+            .Where(m => Long(m.Source.GetValueOrDefault("lastSeenMs")) >= since)
+            .OrderByDescending(m => Long(m.Source.GetValueOrDefault("count")))
+            .ThenBy(m => m.Id, StringComparer.Ordinal)
+            .Take(TopFamilies)
+            .ToList();
+        if (families.Count == 0)
+            text.Append("- none\n");
+        foreach (var f in families)
+        {
+            text.Append("- \"").Append(Short(f.Source.GetValueOrDefault("pattern", f.Text), 80)).Append("\" in #")
+                .Append(f.Source.GetValueOrDefault("channel", "?")).Append(": ").Append(f.Source.GetValueOrDefault("count", "?")).Append(" messages\n");
+        }
+
+        var jobs = world.Jobs.Values.Where(j => j.Type is Job.EmbedCanonical or Job.EmbedEidolon).ToList();
+        text.Append("\n## Embedding backlog\n")
+            .Append("- pending: ").Append(Num(jobs.Count(j => j.Status == JobStatus.Pending)))
+            .Append(", running: ").Append(Num(jobs.Count(j => j.Status == JobStatus.Running)))
+            .Append(", deferred: ").Append(Num(stores.DeferredJobCount))
+            .Append(", failed: ").Append(Num(jobs.Count(j => j.Status == JobStatus.Failed))).Append('\n');
+
+        var olympia = world.Olympia.IsEmpty ? OlympiaMetrics.Empty : world.Olympia.First().Value;
+        now["sentinel.done"] = olympia.SentinelsDone;
+        now["sentinel.failed"] = olympia.SentinelsFailed;
+        text.Append("\n## Sentinel outcomes\n")
+            .Append("- done: ").Append(Num(olympia.SentinelsDone - before.GetValueOrDefault("sentinel.done")))
+            .Append(", failed: ").Append(Num(olympia.SentinelsFailed - before.GetValueOrDefault("sentinel.failed")))
+            .Append(", in progress: ").Append(Num(world.Sentinels.Values.Count(s => s.State is not (SentinelState.Done or SentinelState.Failed))))
+            .Append('\n');
+        foreach (var failed in world.Sentinels.Values.Where(s => s.State == SentinelState.Failed).Take(5))
+            text.Append("  - failed: ").Append(failed.Input.Path).Append(": ").Append(Short(failed.LastResult ?? "no reason kept", 160)).Append('\n');
+
+        text.Append("\n## LLM calls per session and model\n");
+        if (olympia.Windows.IsEmpty)
+            text.Append("- none\n");
+        foreach (var (key, w) in olympia.Windows)
+        {
+            var calls = Delta(now, before, "llm." + key + ".calls", w.Calls);
+            var tokens = Delta(now, before, "llm." + key + ".tokens", w.PromptTokens + w.CompletionTokens);
+            var errors = Delta(now, before, "llm." + key + ".errors", w.Errors);
+            text.Append("- ").Append(key.Replace("|", " on ", StringComparison.Ordinal)).Append(": ").Append(Num(calls)).Append(" calls, ")
+                .Append(Num(tokens)).Append(" tokens, ").Append(Num(errors)).Append(" errors, p95 ")
+                .Append(Num(w.LatencyP95)).Append(" ms\n");
+        }
+        return new Facts(text.ToString(), now.ToImmutable());
+    }
+
+    private static long Delta(ImmutableSortedDictionary<string, long>.Builder now, ImmutableSortedDictionary<string, long> before, string key, long value)
+    {
+        now[key] = value;
+        return value - before.GetValueOrDefault(key);
+    }
+
+    private static long Long(string? s) => long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;
+
+    private static string Short(string s, int max)
+    {
+        var line = s.ReplaceLineEndings(" ");
+        return line.Length <= max ? line : line[..max] + "…";
+    }
+
+    private static string Num(long n) => n.ToString(CultureInfo.InvariantCulture);
+
+    private static string Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+}
