@@ -163,6 +163,23 @@ public sealed class Engine
             var report = Step([.. outcomes, .. line.Events], line.TimeMs, ImmutableSortedDictionary<string, long>.Empty.Add(cursorName, cursor));
             outcomes = await DispatchAllAsync(report.ExternalEffects, stopping);
         }
+        await SettleAsync(outcomes, stopping);
+    }
+
+    /// <summary>
+    /// One-off work, such as a report asked for on the command line: effects left pending by an earlier run
+    /// are run first, then these events make one tick at <paramref name="timeMs"/>, then the outcomes of its
+    /// effects, and of theirs, are delivered tick by tick until nothing is pending.
+    /// </summary>
+    public async Task RunOnceAsync(ImmutableArray<Event> events, long timeMs, CancellationToken stopping)
+    {
+        var outcomes = await DispatchAllAsync(_store.PendingOutbox().Select(p => p.Effect), stopping);
+        var report = Step([.. outcomes, .. events], Math.Max(timeMs, _world.TimeMs));
+        await SettleAsync(await DispatchAllAsync(report.ExternalEffects, stopping), stopping);
+    }
+
+    private async Task SettleAsync(ImmutableArray<Event> outcomes, CancellationToken stopping)
+    {
         while (!outcomes.IsEmpty && !stopping.IsCancellationRequested)
         {
             var report = Step(outcomes, _world.TimeMs);

@@ -4,6 +4,7 @@ using Promethean.Core.Components;
 using Promethean.Core.Events;
 using Promethean.Core.Systems;
 using Promethean.Stores.Sqlite;
+using Shouldly;
 
 namespace Promethean.Core.Tests;
 
@@ -52,6 +53,20 @@ public sealed class SessionSchedulerSystemTests
             }
         }
         return granted;
+    }
+
+    [Fact]
+    public void Update_LightSessionAlone_IsGrantedInTheSameTick()
+    {
+        using var store = SqliteStore.InMemory();
+        var world = Saturated([1, 5], cap: 2);
+        var light = world.Sessions.Keys.First();
+        var heavy = world.Sessions.Keys.Last();
+        world = world with { Sessions = world.Sessions.SetItem(heavy, world.Sessions[heavy] with { Queue = [], Status = SessionStatus.Idle }) };
+
+        var next = SessionSchedulerSystem.Update(Schedule.BeginTick(world, 1000, []), store);
+
+        next.EventsOut.OfType<SessionTurnGranted>().ShouldHaveSingleItem().Session.ShouldBe(light, "no other tick may come to add to its deficit");
     }
 
     [Fact]

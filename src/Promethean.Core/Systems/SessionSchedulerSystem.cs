@@ -40,19 +40,28 @@ public static class SessionSchedulerSystem
                 .Where(s => IsCandidate(world.Sessions[s], ledgers[s], world.TimeMs))
                 .OrderBy(s => ledgers[s].LastVisit).ThenBy(s => s)
                 .ToList();
-            foreach (var sessionId in candidates)
+            // Rounds repeat within the tick while slots are free, so a light session alone is not kept waiting
+            // for ticks that may never come; deficits carry over, so shares stay proportional to the weights.
+            while (slots > 0 && candidates.Count > 0)
             {
-                if (slots == 0)
-                    break;
-                var ledger = ledgers[sessionId];
-                ledger = ledger with { Deficit = ledger.Deficit + ledger.Weight, LastVisit = ++visit };
-                if (ledger.Deficit >= quantum)
+                var granted = new List<EntityId>();
+                foreach (var sessionId in candidates)
                 {
-                    ledger = ledger with { Deficit = ledger.Deficit - quantum };
-                    grants.Add(new SessionTurnGranted(sessionId, world.Sessions[sessionId].Name, ledger.LastVisit));
-                    slots--;
+                    if (slots == 0)
+                        break;
+                    var ledger = ledgers[sessionId];
+                    ledger = ledger with { Deficit = ledger.Deficit + ledger.Weight, LastVisit = ++visit };
+                    if (ledger.Deficit >= quantum)
+                    {
+                        ledger = ledger with { Deficit = ledger.Deficit - quantum };
+                        grants.Add(new SessionTurnGranted(sessionId, world.Sessions[sessionId].Name, ledger.LastVisit));
+                        granted.Add(sessionId);
+                        slots--;
+                    }
+                    ledgers[sessionId] = ledger;
                 }
-                ledgers[sessionId] = ledger;
+                candidates.RemoveAll(granted.Contains);
+                candidates.Sort((a, b) => ledgers[a].LastVisit.CompareTo(ledgers[b].LastVisit));
             }
             foreach (var sessionId in members.Where(s => !HasWork(world.Sessions[s]) && ledgers[s].Deficit != 0))
                 ledgers[sessionId] = ledgers[sessionId] with { Deficit = 0 };

@@ -58,12 +58,6 @@ public static class ConfigLoader
             config.Fs.Watch.AddRange(config.Fs.Roots);
         if (config.Fs.Extensions.Count == 0)
             config.Fs.Extensions.AddRange([".md", ".txt"]);
-        // Report folders are written to, so they are file roots; they are not watched (reports are memories already).
-        foreach (var dir in config.Cephalons.SelectMany(c => c.Sessions).Select(s => s.ReportDirectory).Where(d => d.Length > 0).Distinct(StringComparer.Ordinal))
-        {
-            if (!config.Fs.Roots.Contains(dir, StringComparer.Ordinal))
-                config.Fs.Roots.Add(dir);
-        }
         if (config.Timers.Count == 0)
             config.Timers["janitor"] = new TimerConfig { EverySeconds = 3600 };
         if (config.Cephalons.Count == 0)
@@ -87,6 +81,12 @@ public static class ConfigLoader
                     },
                 ],
             });
+        }
+        // Report folders are written to, so they are file roots; they are not watched (reports are memories already).
+        foreach (var dir in config.Cephalons.SelectMany(c => c.Sessions).Select(s => s.ReportDirectory).Where(d => d.Length > 0).Distinct(StringComparer.Ordinal))
+        {
+            if (!config.Fs.Roots.Contains(dir, StringComparer.Ordinal))
+                config.Fs.Roots.Add(dir);
         }
     }
 
