@@ -37,6 +37,9 @@ public sealed record Session(
     /// <summary>What the session said and did that memory.ingest has not stored yet (seed 7.3: messages become memories).</summary>
     public ImmutableArray<TranscriptEntry> Unfiled { get; init; } = [];
 
+    /// <summary>When the scheduler last asked to be woken for this session's cadence, so it asks once per due time.</summary>
+    public long WakeAtMs { get; init; }
+
     /// <summary>Counter values at the last report, for reports of what happened since (the janitor).</summary>
     public ImmutableSortedDictionary<string, long> Baseline { get; init; } = ImmutableSortedDictionary<string, long>.Empty;
 }

@@ -26,6 +26,7 @@ public static class CephalonSystem
     public const string SilenceToken = OlympiaSystem.SilenceToken;
     public const string QueryPurpose = "cephalon.query";
     public const string ToolPurpose = "cephalon.tool";
+    public const string WakePurpose = "cephalon.wake";
     public const string SessionKey = "session";
     public const string PurposeKey = "purpose";
     public const string ToolCallKey = "tool_call";
@@ -281,6 +282,14 @@ public static class CephalonSystem
         var ledger = world.Ledgers.GetValueOrDefault(id);
         if (ledger is not null && ledger.InFlightEffect is not null && ledger.InFlightEffect == session.Turn?.WaitingFor)
             world = world with { Ledgers = world.Ledgers.SetItem(id, ledger with { InFlightEffect = null }) };
+        if (next.Status == SessionStatus.Ready)
+        {
+            // Events queued during the turn: the scheduler (which ran before this system) grants them on a later
+            // tick, and nothing else may be on its way to bring one.
+            var due = nowMs + next.Profile.CadenceMs;
+            world = world.Do(new TimerWake(due) { Meta = Meta(id).Add(PurposeKey, WakePurpose) });
+            next = next with { WakeAtMs = due };
+        }
         return Put(world, id, next);
     }
 
@@ -350,7 +359,9 @@ public static class CephalonSystem
                 messages.Add(new ChatMessage("tool", p.IsError ? "error: " + p.Result : p.Result!, call.Id, call.Name));
         }
         turn = turn with { Phase = TurnPhase.Continuing, WaitingFor = "", Messages = messages.ToImmutable(), Pending = ImmutableSortedDictionary<string, PendingTool>.Empty };
-        return Put(world, id, session with { Status = SessionStatus.Ready, Turn = turn });
+        // Nothing else may be on its way to start the next tick, so ask for one: the scheduler grants the next round there.
+        var next = world.Do(new TimerWake(world.TimeMs) { Meta = Meta(id).Add(PurposeKey, WakePurpose) });
+        return Put(next, id, session with { Status = SessionStatus.Ready, Turn = turn });
     }
 
     private readonly record struct ToolOutcome(string Content, bool IsError, string? EffectId)

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Promethean.Core.Components;
+using Promethean.Core.Effects;
 using Promethean.Core.Events;
 
 namespace Promethean.Core.Systems;
@@ -66,7 +67,29 @@ public static class SessionSchedulerSystem
             foreach (var sessionId in members.Where(s => !HasWork(world.Sessions[s]) && ledgers[s].Deficit != 0))
                 ledgers[sessionId] = ledgers[sessionId] with { Deficit = 0 };
         }
-        return (world with { Ledgers = ledgers.ToImmutable() }).Emit(grants);
+        var next = (world with { Ledgers = ledgers.ToImmutable() }).Emit(grants);
+        return WakeForCadence(next);
+    }
+
+    /// <summary>
+    /// A session with work that waits only for its cadence needs a tick when the cadence is over; nothing else
+    /// may bring one, so the scheduler asks for a wake at that time (once per due time).
+    /// </summary>
+    private static World WakeForCadence(World world)
+    {
+        var next = world;
+        foreach (var (id, session) in world.Sessions)
+        {
+            if (session.Status != SessionStatus.Ready || session.Turn is not null || session.Queue.IsEmpty || session.LastTurnMs == 0)
+                continue;
+            var due = session.LastTurnMs + session.Profile.CadenceMs;
+            if (due <= world.TimeMs || session.WakeAtMs == due)
+                continue;
+            var meta = ImmutableSortedDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal)
+                .Add(CephalonSystem.SessionKey, id.ToString()).Add(CephalonSystem.PurposeKey, CephalonSystem.WakePurpose);
+            next = next.Do(new TimerWake(due) { Meta = meta }) with { Sessions = next.Sessions.SetItem(id, session with { WakeAtMs = due }) };
+        }
+        return next;
     }
 
     /// <summary>

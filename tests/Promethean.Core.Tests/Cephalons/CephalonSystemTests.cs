@@ -160,6 +160,7 @@ public sealed class CephalonSystemTests
 
         rig.Step(CephalonRig.Answer(chat, "First answer."));
         rig.TalkSession.Status.ShouldBe(SessionStatus.Ready);
+        rig.Single<TimerWake>(rig.Talk).DueMs.ShouldBe(rig.TimeMs, "the queued message needs a tick to be granted");
         rig.Step();
         rig.Single<LlmEmbed>(rig.Talk).Inputs[0].ShouldContain("second message");
     }
@@ -172,6 +173,9 @@ public sealed class CephalonSystemTests
         rig.Step(CephalonRig.Answer(chat, "One."));
         rig.Step(CephalonRig.Message("m2", "ada", "Duck, two"));
         rig.Effects<LlmEmbed>().Where(e => e.Meta.GetValueOrDefault("purpose") == CephalonSystem.QueryPurpose).ShouldBeEmpty();
+        rig.Effects<TimerWake>().ShouldHaveSingleItem("a tick is needed when the cadence ends").DueMs.ShouldBe(rig.TalkSession.LastTurnMs + 10_000);
+        rig.Step();
+        rig.Effects<TimerWake>().ShouldBeEmpty("one wake per due time");
         for (var i = 0; i < 9 && !rig.Effects<LlmEmbed>().Any(e => e.Meta.GetValueOrDefault("purpose") == CephalonSystem.QueryPurpose); i++)
             rig.Step();
         rig.Effects<LlmEmbed>().ShouldContain(e => e.Meta.GetValueOrDefault("purpose") == CephalonSystem.QueryPurpose);

@@ -36,6 +36,7 @@ public sealed class ToolLoopTests
         result.Content.ShouldContain("rotates every Monday");
         rig.TalkSession.Turn!.Phase.ShouldBe(TurnPhase.Continuing);
         rig.TalkSession.Status.ShouldBe(SessionStatus.Ready);
+        rig.Single<TimerWake>(rig.Talk).DueMs.ShouldBe(rig.TimeMs, "the next round needs a tick even when nothing else arrives");
 
         rig.Step();
         var next = rig.Single<LlmChat>(rig.Talk);
