@@ -12,7 +12,8 @@ namespace Promethean.Llm.Builtin;
 /// the facts. Each source sentence scores by the entities it names (numbers, versions, capitalized names, URLs,
 /// dotted or underscored identifiers, code spans) and by the content words it shares with other messages of
 /// the group; the best sentences within <see cref="MaxChars"/> are kept in their original order with their
-/// authors, followed by the most frequent entities. Deterministic: same prompt, same summary.
+/// authors, followed by one line of context (channel, day, time span) and the most frequent entities.
+/// Deterministic: same prompt, same summary.
 /// </summary>
 public sealed partial class MemorySummaryResponder : IBuiltinResponder
 {
@@ -63,25 +64,31 @@ public sealed partial class MemorySummaryResponder : IBuiltinResponder
         }
 
         var text = new StringBuilder();
-        text.Append(header).Append(string.Create(CultureInfo.InvariantCulture, $" ({sources[0].Time} to {sources[^1].Time} UTC)."));
         var lastSource = -1;
         foreach (var position in chosen)
         {
             var c = sentences[position];
             if (c.Source != lastSource)
-                text.Append('\n').Append(sources[c.Source].Author).Append(": ").Append(c.Text);
+                text.Append(text.Length > 0 ? "\n" : "").Append(sources[c.Source].Author).Append(": ").Append(c.Text);
             else
                 text.Append(' ').Append(c.Text);
             lastSource = c.Source;
         }
+        text.Append(text.Length > 0 ? "\n" : "").Append('(').Append(header)
+            .Append(string.Create(CultureInfo.InvariantCulture, $", {Clock(sources[0].Time)} to {Clock(sources[^1].Time)}."));
+        // Short bare numbers mean little out of their sentence; the sentences keep them.
         var entities = sentences.SelectMany(c => c.Entities)
+            .Where(e => !(e.Length < 4 && e.All(char.IsDigit)))
             .GroupBy(e => e, StringComparer.Ordinal)
             .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
             .Take(MaxEntities).Select(g => g.Key).ToList();
         if (entities.Count > 0)
-            text.Append("\nMentioned: ").Append(string.Join(", ", entities)).Append('.');
-        return new BuiltinReply(text.ToString());
+            text.Append(" Mentioned: ").Append(string.Join(", ", entities)).Append('.');
+        return new BuiltinReply(text.Append(')').ToString());
     }
+
+    /// <summary>The time of day of a source line's <c>yyyy-MM-dd HH:mm</c> stamp.</summary>
+    private static string Clock(string time) => time.Length > 11 ? time[11..] : time;
 
     private sealed record Candidate(int Source, int Position, string Text, IReadOnlyList<string> Entities, IReadOnlyList<string> Words);
 
