@@ -74,7 +74,10 @@ public static class CompactionPlanner
         return new CompactionPlan([.. ordered.Take(settings.MaxGroupsPerPlan)], candidates.Count, truncated || ordered.Count > settings.MaxGroupsPerPlan);
     }
 
-    /// <summary>Ids a plan must leave alone: memories pinned by a session, and members of queued or running <c>gc/commit</c> jobs.</summary>
+    /// <summary>
+    /// Ids a plan must leave alone: memories pinned by a session, members of queued or running <c>gc/commit</c>
+    /// jobs, and memories still waiting for their embedding (a vector stored after the tombstone would outlive it).
+    /// </summary>
     public static ImmutableSortedSet<string> Reserved(World world)
     {
         var ids = ImmutableSortedSet.CreateBuilder<string>(StringComparer.Ordinal);
@@ -84,6 +87,8 @@ public static class CompactionPlanner
         {
             if (job.Type == Job.GcCommit && TryReadGroup(job.Payload) is { } group)
                 ids.UnionWith(group.Members);
+            else if (EidolonIndexSystem.IsEmbedJob(job))
+                ids.UnionWith(job.Payload.Split(' ', StringSplitOptions.RemoveEmptyEntries));
         }
         return ids.ToImmutable();
     }

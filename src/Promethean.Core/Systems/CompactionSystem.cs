@@ -196,7 +196,8 @@ public static class CompactionSystem
         {
             if (Running(r.EffectId) is not { } running)
             {
-                Count("gc.stale");
+                // A redelivered answer, or one for a job that already ended: nothing to do.
+                Count("gc.unmatched-response");
                 return;
             }
             var (id, job) = running;

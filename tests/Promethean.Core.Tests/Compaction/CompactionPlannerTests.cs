@@ -72,15 +72,20 @@ public sealed class CompactionPlannerTests
     }
 
     [Fact]
-    public void Plan_SessionPinsAndQueuedGroups_AreReserved()
+    public void Plan_SessionPinsQueuedGroupsAndPendingEmbeddings_AreReserved()
     {
         var world = TestWorld.WithSession("janitor", out var session);
         world = world with { Sessions = world.Sessions.SetItem(session, world.Sessions[session] with { Persistent = ["pinned-by-session"] }) };
         var group = new CompactionGroup("h", "42", Day0, Day0 + 1, "-", ["queued-1", "queued-2"], Day0, Day0, 10);
-        world = world.Spawn(out var job);
-        world = world with { Jobs = world.Jobs.Add(job, new Job(Job.GcCommit, 20, JobStatus.Pending, "gc/commit|h", CompactionPlanner.WriteGroup(group))) };
+        world = world.Spawn(out var commit).Spawn(out var embed);
+        world = world with
+        {
+            Jobs = world.Jobs
+                .Add(commit, new Job(Job.GcCommit, 20, JobStatus.Pending, "gc/commit|h", CompactionPlanner.WriteGroup(group)))
+                .Add(embed, new Job(Job.EmbedCanonical, 50, JobStatus.Running, "m|canonical|x", "embed-1 embed-2")),
+        };
 
-        CompactionPlanner.Reserved(world).ShouldBe(["pinned-by-session", "queued-1", "queued-2"]);
+        CompactionPlanner.Reserved(world).ShouldBe(["embed-1", "embed-2", "pinned-by-session", "queued-1", "queued-2"]);
     }
 
     [Fact]
