@@ -45,6 +45,7 @@ internal sealed class HnswStoreReader : IStoreReader, IDisposable
     public Memory? GetMemory(string id) => _store.GetMemory(id);
     public Memory? FindBySourceKey(string sourceKey) => _store.FindBySourceKey(sourceKey);
     public long MemoryCount => _store.MemoryCount;
+    public IReadOnlyList<Memory> ActiveMemoriesBefore(string kind, long beforeMs, int limit) => _store.ActiveMemoriesBefore(kind, beforeMs, limit);
     public bool HasContentHash(string channel, string contentHash, long fromMs, long toMs) => _store.HasContentHash(channel, contentHash, fromMs, toMs);
     public IReadOnlyList<ulong> SimHashes(string channel, long fromMs, long toMs) => _store.SimHashes(channel, fromMs, toMs);
     public long CountFamily(string family, long fromMs, long toMs) => _store.CountFamily(family, fromMs, toMs);

@@ -119,7 +119,7 @@ internal static class MemoryCommands
             Console.WriteLine($"  {"rejected: " + reason,-34} {Delta(counter),8}");
         Console.WriteLine($"  {"spam family aggregates",-34} {Delta("ingest.spam.aggregates"),8}");
         Console.WriteLine($"  {"embedding jobs done / failed",-34} {Delta("embed.done") + " / " + Delta("embed.failed"),8}");
-        Console.WriteLine($"  {"embedding jobs pending / deferred",-34} {daemon.Engine.World.Jobs.Count + " / " + daemon.Store.DeferredJobCount,8}");
+        Console.WriteLine($"  {"embedding jobs pending / deferred",-34} {daemon.Engine.World.Jobs.Values.Count(EidolonIndexSystem.IsEmbedJob) + " / " + daemon.Store.DeferredJobCount,8}");
         Console.WriteLine($"  {"memories in store",-34} {daemon.Store.MemoryCount,8}");
         var families = daemon.Store.AllMemories().Where(m => m.Kind == MemoryIngestSystem.SpamAggregateKind)
             .GroupBy(m => m.Source["spamFamily"])
@@ -150,7 +150,7 @@ internal static class MemoryCommands
     {
         foreach (var line in lines)
             yield return line;
-        for (var i = 0; i < MaxDrainTicks && (!daemon.Engine.World.Jobs.IsEmpty || daemon.Store.DeferredJobCount > 0); i++)
+        for (var i = 0; i < MaxDrainTicks && (daemon.Engine.World.Jobs.Values.Any(EidolonIndexSystem.IsEmbedJob) || daemon.Store.DeferredJobCount > 0); i++)
             yield return new ScriptLine(daemon.Engine.World.TimeMs + 1000, []);
     }
 

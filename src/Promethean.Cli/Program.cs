@@ -90,6 +90,7 @@ root.Subcommands.Add(status);
 root.Subcommands.Add(MemoryCommands.Ingest(dataDirOption, configOption));
 root.Subcommands.Add(MemoryCommands.Search(dataDirOption, configOption));
 root.Subcommands.Add(SentinelCommands.Create(dataDirOption, configOption));
+root.Subcommands.Add(GcCommands.Create(dataDirOption, configOption));
 root.Subcommands.Add(LlmCommands.Create(configOption));
 root.Subcommands.Add(JanitorCommands.Create(dataDirOption, configOption));
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });

@@ -24,6 +24,7 @@ public static class ComponentTables
         new ComponentTable<DebugLastEvents>("debug/last-events", w => w.LastEvents, (w, t) => w with { LastEvents = t }),
         new ComponentTable<DebugSystemTimes>("debug/system-times", w => w.SystemTimes, (w, t) => w with { SystemTimes = t }),
         new ComponentTable<MemorySettings>("memory/settings", w => w.MemorySettings, (w, t) => w with { MemorySettings = t }),
+        new ComponentTable<OlympiaSettings>("olympia/settings", w => w.OlympiaSettings, (w, t) => w with { OlympiaSettings = t }),
     ];
 
     public static ComponentTable ByName(string name) =>

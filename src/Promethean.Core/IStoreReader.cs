@@ -13,6 +13,12 @@ public interface IStoreReader
 
     long MemoryCount { get; }
 
+    /// <summary>
+    /// Memories of a kind whose lifecycle is <c>active</c> and that were created before <paramref name="beforeMs"/>,
+    /// oldest first (ties by id), at most <paramref name="limit"/>: compaction candidates.
+    /// </summary>
+    IReadOnlyList<Memory> ActiveMemoriesBefore(string kind, long beforeMs, int limit);
+
     /// <summary>Whether a memory of <paramref name="channel"/> with this normalized-text hash was created in [from, to].</summary>
     bool HasContentHash(string channel, string contentHash, long fromMs, long toMs);
 

@@ -16,4 +16,14 @@ public sealed record Memory(
     ImmutableSortedSet<string> Tags,
     ImmutableSortedSet<string> NexusKeys,
     string Lifecycle,
-    long CreatedMs);
+    long CreatedMs)
+{
+    /// <summary>Lifecycle of a memory retrieval and compaction work with.</summary>
+    public const string Active = "active";
+
+    /// <summary>Lifecycle of a memory kept out of compaction by its owner.</summary>
+    public const string Pinned = "pinned";
+
+    /// <summary>Lifecycle of a memory a summary replaced: kept for provenance, never retrieved.</summary>
+    public const string Tombstoned = "tombstoned";
+}

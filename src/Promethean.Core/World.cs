@@ -38,9 +38,13 @@ public sealed record World
     public ImmutableSortedDictionary<EntityId, DebugLastEvents> LastEvents { get; init; } = ImmutableSortedDictionary<EntityId, DebugLastEvents>.Empty;
     public ImmutableSortedDictionary<EntityId, DebugSystemTimes> SystemTimes { get; init; } = ImmutableSortedDictionary<EntityId, DebugSystemTimes>.Empty;
     public ImmutableSortedDictionary<EntityId, MemorySettings> MemorySettings { get; init; } = ImmutableSortedDictionary<EntityId, MemorySettings>.Empty;
+    public ImmutableSortedDictionary<EntityId, OlympiaSettings> OlympiaSettings { get; init; } = ImmutableSortedDictionary<EntityId, OlympiaSettings>.Empty;
 
     /// <summary>The memory pipeline settings written at genesis, or the defaults.</summary>
     public MemorySettings MemoryConfig => MemorySettings.IsEmpty ? Components.MemorySettings.Default : MemorySettings.First().Value;
+
+    /// <summary>The token prices written at genesis, or none.</summary>
+    public OlympiaSettings Prices => OlympiaSettings.IsEmpty ? Components.OlympiaSettings.None : OlympiaSettings.First().Value;
 
     /// <summary>Allocates a fresh entity id.</summary>
     public World Spawn(out EntityId id)

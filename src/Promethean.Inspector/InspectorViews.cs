@@ -146,6 +146,7 @@ public static class InspectorViews
                 ["toolCalls"] = kv.Value.ToolCalls,
                 ["toolErrors"] = kv.Value.ToolErrors,
                 ["silenceRatio"] = Math.Round(kv.Value.SilenceRatio, 4),
+                ["costUsd"] = kv.Value.PricedCalls > 0 ? Math.Round(kv.Value.CostUsd, 6) : null,
             })]),
         };
     }

@@ -10,7 +10,7 @@ public static class LlmHandlers
 {
     public static IEffectHandler[] Create(LlmConfig config, ILoggerFactory logs, IEnumerable<IBuiltinResponder>? responders = null)
     {
-        var router = new LlmRouter(config, logs, responders ?? [new FrontmatterResponder(), new CephalonTurnResponder(), new JanitorResponder()]);
+        var router = new LlmRouter(config, logs, responders ?? [new FrontmatterResponder(), new MemorySummaryResponder(), new CephalonTurnResponder(), new JanitorResponder()]);
         return [new LlmChatHandler(router), new LlmEmbedHandler(router)];
     }
 }

@@ -81,6 +81,7 @@ public sealed class SqliteStore : IStoreReader, IDisposable
             source_key TEXT NOT NULL, source TEXT NOT NULL, tags TEXT NOT NULL, nexus_keys TEXT NOT NULL,
             lifecycle TEXT NOT NULL, created_ms INTEGER NOT NULL);
         CREATE UNIQUE INDEX IF NOT EXISTS memories_source ON memories(source_key);
+        CREATE INDEX IF NOT EXISTS memories_kind_age ON memories(kind, lifecycle, created_ms, id);
         CREATE TABLE IF NOT EXISTS memory_dedupe(
             id TEXT PRIMARY KEY, channel TEXT NOT NULL, content_hash TEXT NOT NULL, simhash INTEGER,
             family TEXT NOT NULL, created_ms INTEGER NOT NULL);
@@ -108,6 +109,17 @@ public sealed class SqliteStore : IStoreReader, IDisposable
     public Memory? FindBySourceKey(string sourceKey) => QueryMemory("SELECT * FROM memories WHERE source_key = $k", sourceKey);
 
     public long MemoryCount => Scalar<long>("SELECT count(*) FROM memories");
+
+    public IReadOnlyList<Memory> ActiveMemoriesBefore(string kind, long beforeMs, int limit)
+    {
+        var cmd = Prepared("SELECT * FROM memories WHERE kind = $k AND lifecycle = 'active' AND created_ms < $t ORDER BY created_ms, id LIMIT $n",
+            ("$k", kind), ("$t", beforeMs), ("$n", limit));
+        using var r = cmd.ExecuteReader();
+        var list = new List<Memory>();
+        while (r.Read())
+            list.Add(ReadMemory(r));
+        return list;
+    }
 
     public bool HasContentHash(string channel, string contentHash, long fromMs, long toMs)
     {
@@ -155,7 +167,7 @@ public sealed class SqliteStore : IStoreReader, IDisposable
         var match = string.Join(" OR ", terms.Select(t => "\"" + t + "\""));
         var cmd = Prepared("""
             SELECT m.id, -bm25(memories_fts) AS score FROM memories_fts JOIN memories m ON m.rowid = memories_fts.rowid
-            WHERE memories_fts MATCH $q ORDER BY score DESC, m.id LIMIT $k
+            WHERE memories_fts MATCH $q AND m.lifecycle <> 'tombstoned' ORDER BY score DESC, m.id LIMIT $k
             """, ("$q", match), ("$k", k));
         using var r = cmd.ExecuteReader();
         var list = new List<ScoredId>();
@@ -320,6 +332,9 @@ public sealed class SqliteStore : IStoreReader, IDisposable
                 case VectorDelete vd:
                     DeleteVectors(vd.MemoryId);
                     break;
+                case MemTombstone t:
+                    Tombstone(t);
+                    break;
                 case JobDefer d:
                     Prepared("INSERT OR IGNORE INTO deferred_jobs(dedupe_key, type, priority, payload, model) VALUES($k, $t, $p, $m, $mo)",
                         ("$k", d.DedupeKey), ("$t", d.JobType), ("$p", d.Priority), ("$m", d.Payload), ("$mo", d.Model)).ExecuteNonQuery();
@@ -343,6 +358,25 @@ public sealed class SqliteStore : IStoreReader, IDisposable
             {
                 Prepared("INSERT INTO nexus_degree(key, degree) VALUES($k, 1) ON CONFLICT(key) DO UPDATE SET degree = degree + 1", ("$k", key))
                     .ExecuteNonQuery();
+            }
+        }
+    }
+
+    /// <summary>Retires a memory: lifecycle and summary link in its row, out of keyword search and the posting lists. Idempotent.</summary>
+    private void Tombstone(MemTombstone t)
+    {
+        if (GetMemory(t.MemoryId) is not { } m || m.Lifecycle == Memory.Tombstoned)
+            return;
+        var rowid = (long)Prepared("UPDATE memories SET lifecycle = $l, source = $s WHERE id = $id RETURNING rowid",
+            ("$l", Memory.Tombstoned), ("$s", CanonicalJson.SerializeToString(m.Source.SetItem("summary", t.SummaryId))), ("$id", m.Id)).ExecuteScalar()!;
+        Prepared("DELETE FROM memories_fts WHERE rowid = $r", ("$r", rowid)).ExecuteNonQuery();
+        foreach (var key in m.NexusKeys)
+        {
+            var removed = Prepared("DELETE FROM nexus WHERE key = $k AND memory_id = $m", ("$k", key), ("$m", m.Id)).ExecuteNonQuery();
+            if (removed == 1)
+            {
+                Prepared("UPDATE nexus_degree SET degree = degree - 1 WHERE key = $k", ("$k", key)).ExecuteNonQuery();
+                Prepared("DELETE FROM nexus_degree WHERE key = $k AND degree <= 0", ("$k", key)).ExecuteNonQuery();
             }
         }
     }

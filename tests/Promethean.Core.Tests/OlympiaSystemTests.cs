@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Promethean.Core.Components;
 using Promethean.Core.Events;
 using Promethean.Core.Systems;
 using Promethean.Stores.Sqlite;
@@ -51,6 +52,44 @@ public sealed class OlympiaSystemTests
         var m = world.Olympia.Single().Value;
         m.Windows["s|-"].ToolErrors.ShouldBe(1);
         m.DedupeRatio.ShouldBe(0.75);
+    }
+
+    private static World Priced(World world, params (string Key, TokenPrice Price)[] prices)
+    {
+        world = world.Spawn(out var id);
+        var table = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, prices.Select(p => new KeyValuePair<string, TokenPrice>(p.Key, p.Price)));
+        return world with { OlympiaSettings = world.OlympiaSettings.Add(id, new OlympiaSettings(table)) };
+    }
+
+    [Fact]
+    public void Update_PricedModel_AddsCostPerSessionAndModel()
+    {
+        using var store = SqliteStore.InMemory();
+        var world = Priced(TestWorld.WithSession("janitor", out var id), ("local|qw", new TokenPrice(2, 10)), ("local|qwen", new TokenPrice(1, 4)), ("local|*", new TokenPrice(50, 50)));
+        LlmResponse Call(string model, string endpoint) =>
+            new("1-0", "hi", [], "stop", new LlmUsage(10, 5, false), 10, model, endpoint) { Meta = SessionMeta(id) };
+
+        world = OlympiaSystem.Update(TestWorld.Tick(world, 1, Call("qwen-2.5-7b", "local"), Call("qwen-2.5-7b", "local"), Call("mistral", "local"), Call("qwen", "remote")), store);
+
+        var windows = world.Olympia.Single().Value.Windows;
+        // Longest configured prefix wins: (10 x 1 + 5 x 4) / 1M per call.
+        windows["janitor|qwen-2.5-7b"].CostUsd.ShouldBe(2 * 30e-6, 1e-12);
+        windows["janitor|qwen-2.5-7b"].PricedCalls.ShouldBe(2);
+        windows["janitor|mistral"].CostUsd.ShouldBe(750e-6, 1e-12);
+        // No price for the endpoint: calls and tokens count, cost stays unknown.
+        windows["janitor|qwen"].Calls.ShouldBe(1);
+        windows["janitor|qwen"].PricedCalls.ShouldBe(0);
+        windows["janitor|qwen"].CostUsd.ShouldBe(0);
+    }
+
+    [Fact]
+    public void Update_CallWithoutSession_IsKeyedByItsPurpose()
+    {
+        using var store = SqliteStore.InMemory();
+        var meta = ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal).Add("purpose", "compaction");
+        var world = OlympiaSystem.Update(TestWorld.Tick(World.Empty, 1,
+            new LlmResponse("1-0", "summary", [], "stop", new LlmUsage(100, 20, false), 30, "builtin", "builtin") { Meta = meta }), store);
+        world.Olympia.Single().Value.Windows["compaction|builtin"].PromptTokens.ShouldBe(100);
     }
 
     [Fact]

@@ -9,7 +9,7 @@ public sealed class InspectorPageFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Run = await InspectorRun.StartAsync();
+        Run = await InspectorRun.StartAsync(prices: new Runtime.Config.ModelPrice { InputPerMillion = 2, OutputPerMillion = 10 });
         await Run.AdvanceAsync(6);
     }
 
@@ -109,6 +109,8 @@ public sealed class InspectorPageTests(InspectorPageFixture fixture, Browser bro
         var text = await row.InnerTextAsync();
         text.ShouldContain("180");
         text.ShouldContain("930");
+        // 930 prompt tokens at $2/M and 42 completion tokens at $10/M.
+        text.ShouldContain("$0.0023");
     }
 
     [Fact]

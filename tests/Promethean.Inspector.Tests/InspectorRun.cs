@@ -43,13 +43,26 @@ public sealed class InspectorRun : IAsyncDisposable
     public InspectorServer? Server { get; private set; }
     public string DatabasePath => Path.Combine(_dir.Path, "promethean.db");
 
-    /// <summary>Opens the run; with <paramref name="serve"/> the inspector starts on 127.0.0.1 and a free port.</summary>
-    public static async Task<InspectorRun> StartAsync(bool serve = true, InspectorOptions? options = null)
+    /// <summary>
+    /// Opens the run; with <paramref name="serve"/> the inspector starts on 127.0.0.1 and a free port;
+    /// <paramref name="prices"/> configures token prices for the fake model (builtin endpoint).
+    /// </summary>
+    public static async Task<InspectorRun> StartAsync(bool serve = true, InspectorOptions? options = null, ModelPrice? prices = null)
     {
         var dir = new TempDir();
         var store = SqliteStore.Open(Path.Combine(dir.Path, "promethean.db"));
         var config = ConfigLoader.Load(null);
         config.Engine.StatusEverySeconds = 0;
+        if (prices is not null)
+        {
+            config.Llm.Endpoints[LlmConfig.BuiltinEndpoint] = new LlmEndpointConfig
+            {
+                Provider = LlmProvider.Builtin,
+                Model = "builtin",
+                ContextWindowTokens = 32768,
+                Prices = { ["builtin"] = prices },
+            };
+        }
         var systems = TestCephalon.Schedule();
         var dispatcher = new EffectDispatcher([new FakeLlmHandler()], 4, TimeSpan.FromSeconds(10), NullLogger.Instance);
         var engine = new Engine(store, systems, dispatcher, config.Engine, TimeProvider.System, NullLogger.Instance);

@@ -47,6 +47,38 @@ public sealed class TelemetryTests
     }
 
     [Fact]
+    public async Task InMemoryExporter_PricedModel_ExportsCostPerSessionAndModel()
+    {
+        await using var run = await InspectorRun.StartAsync(serve: false, prices: new ModelPrice { InputPerMillion = 2, OutputPerMillion = 10 });
+        var exported = new List<Metric>();
+        using var metrics = new PrometheanMetrics(run.Engine, TimeProvider.System);
+        using var provider = Sdk.CreateMeterProviderBuilder().AddMeter(PrometheanMetrics.MeterName).AddInMemoryExporter(exported).Build();
+
+        await run.AdvanceAsync(6);
+        provider.ForceFlush().ShouldBeTrue();
+
+        // One reply of 930 prompt and 42 completion tokens: 930 x $2/M + 42 x $10/M.
+        var cost = Points(exported)["promethean.llm.cost"].ShouldHaveSingleItem();
+        cost.Tags.ShouldBe("model=builtin,session=c3-symbolic");
+        cost.Value.ShouldBe(0.00228, 1e-9);
+    }
+
+    [Fact]
+    public async Task InMemoryExporter_NoPrices_ExportsNoCost()
+    {
+        await using var run = await InspectorRun.StartAsync(serve: false);
+        var exported = new List<Metric>();
+        using var metrics = new PrometheanMetrics(run.Engine, TimeProvider.System);
+        using var provider = Sdk.CreateMeterProviderBuilder().AddMeter(PrometheanMetrics.MeterName).AddInMemoryExporter(exported).Build();
+
+        await run.AdvanceAsync(6);
+        provider.ForceFlush().ShouldBeTrue();
+
+        Points(exported).ShouldContainKey("promethean.llm.calls");
+        (Points(exported).GetValueOrDefault("promethean.llm.cost") ?? []).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task OtlpExporter_Configured_PostsMetricsToTheCollector()
     {
         var bodies = new ConcurrentQueue<byte[]>();

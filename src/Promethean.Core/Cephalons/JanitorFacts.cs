@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
+using Promethean.Core.Compaction;
 using Promethean.Core.Components;
 using Promethean.Core.Systems;
 
@@ -98,6 +99,17 @@ public static class JanitorFacts
                 .Append(Num(tokens)).Append(" tokens, ").Append(Num(errors)).Append(" errors, p95 ")
                 .Append(Num(w.LatencyP95)).Append(" ms\n");
         }
+        var plan = CompactionPlanner.Plan(world, stores);
+        text.Append("\n## Compaction plan\n");
+        if (plan.Groups.IsEmpty)
+            text.Append("- nothing old enough to compact (").Append(Num(plan.Candidates)).Append(" candidates read)\n");
+        else
+            text.Append("- ").Append(Num(plan.Groups.Length)).Append(" groups, ").Append(Num(plan.Groups.Sum(g => g.Members.Length)))
+                .Append(" memories, about ").Append(Num(plan.Groups.Sum(g => (long)g.TokenEstimate))).Append(" tokens would fold into summaries")
+                .Append(plan.Truncated ? " (more beyond this plan)" : "").Append('\n');
+        foreach (var g in plan.Groups.Take(TopFamilies))
+            text.Append("  - #").Append(g.Channel).Append(' ').Append(Time(g.BucketStartMs)).Append(": ").Append(Num(g.Members.Length))
+                .Append(" memories on ").Append(g.Cluster).Append('\n');
         return new Facts(text.ToString(), now.ToImmutable());
     }
 

@@ -56,4 +56,7 @@ public sealed record MemorySettings
 
     /// <summary>Texts cut to this many characters before embedding (MiniLM reads 256 tokens).</summary>
     public int EmbedMaxChars { get; init; } = 2_000;
+
+    /// <summary>Compaction (<c>gc/plan</c>, <c>gc/commit</c>) of old memories into summaries.</summary>
+    public CompactionSettings Compaction { get; init; } = CompactionSettings.Default;
 }

@@ -39,6 +39,11 @@ public sealed record MetricWindow(
 
     public static readonly MetricWindow Empty = new(0, 0, 0, 0, 0, 0, 0, []);
 
+    /// <summary>US dollars spent by the calls that had a configured price (<see cref="PricedCalls"/> of <see cref="Calls"/>).</summary>
+    public double CostUsd { get; init; }
+
+    public long PricedCalls { get; init; }
+
     public long LatencyP50 => Quantile(0.50);
 
     public long LatencyP95 => Quantile(0.95);

@@ -58,7 +58,7 @@ public static class MemoryRetrieval
         foreach (var id in pool)
         {
             var memory = stores.GetMemory(id);
-            if (memory is null || memory.Lifecycle == "tombstoned")
+            if (memory is null || memory.Lifecycle == Memory.Tombstoned)
                 continue;
             var v = vec.GetValueOrDefault(id);
             var k = kw.GetValueOrDefault(id);

@@ -334,9 +334,10 @@ public static class CephalonSystem
 
     private static World OnToolOutcome(World world, ImmutableSortedDictionary<string, string> meta, string effectId, string content, bool isError)
     {
-        if (!meta.TryGetValue(SessionKey, out var raw) || !meta.TryGetValue(ToolCallKey, out var callId))
+        if (!meta.TryGetValue(SessionKey, out var raw) || !meta.TryGetValue(ToolCallKey, out var callId)
+            || !long.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
             return world;
-        var id = EntityId.Parse(raw);
+        var id = new EntityId(value);
         if (!world.Sessions.TryGetValue(id, out var session) || session.Turn is not { Phase: TurnPhase.Tooling } turn
             || !turn.Pending.TryGetValue(callId, out var pending) || pending.EffectId != effectId || pending.Result is not null)
             return world;

@@ -19,10 +19,16 @@ public static class EidolonIndexSystem
     public const string CanonicalKind = "canonical";
     public const string EidolonKind = "eidolon";
 
-    public static World Update(World world, IStoreReader stores)
+    public static World Update(World world, IStoreReader stores) =>
+        Index(world, stores, [.. world.EventsThisTick.OfType<MemoryCreated>()]);
+
+    /// <summary>
+    /// Links and enqueues the given memories (their <c>memory/created</c> already emitted). Systems that create
+    /// memories after eidolon.index in the schedule (compaction's summaries) call it for theirs.
+    /// </summary>
+    public static World Index(World world, IStoreReader stores, IReadOnlyList<MemoryCreated> created)
     {
         var cfg = world.MemoryConfig;
-        var created = world.EventsThisTick.OfType<MemoryCreated>().ToList();
         var embed = cfg.EmbedEndpoint.Length > 0;
         if (created.Count == 0 && (!embed || PendingCount(world) >= cfg.MaxPendingJobs))
             return world;
@@ -34,7 +40,7 @@ public static class EidolonIndexSystem
         var byKey = new Dictionary<string, EntityId>(StringComparer.Ordinal);
         foreach (var (id, job) in world.Jobs)
         {
-            if (job.Status is JobStatus.Pending or JobStatus.Running)
+            if (IsEmbedJob(job) && job.Status is JobStatus.Pending or JobStatus.Running)
                 byKey[job.DedupeKey] = id;
         }
         var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
@@ -89,7 +95,7 @@ public static class EidolonIndexSystem
             }
             if (pendingCount >= cfg.MaxPendingJobs)
             {
-                var lowest = jobs.Where(j => j.Value.Status == JobStatus.Pending)
+                var lowest = jobs.Where(j => IsEmbedJob(j.Value) && j.Value.Status == JobStatus.Pending)
                     .OrderBy(j => j.Value.Priority).ThenByDescending(j => j.Key).Select(j => (KeyValuePair<EntityId, Job>?)j).FirstOrDefault();
                 counts["embed.deferred"] = counts.GetValueOrDefault("embed.deferred") + 1;
                 if (lowest is not { } low || low.Value.Priority >= priority)
@@ -116,6 +122,7 @@ public static class EidolonIndexSystem
         "note" => 60,
         "discord.message" => 50,
         "file" => 40,
+        Compaction.CompactionPlanner.SummaryKind => 45,
         MemoryIngestSystem.SpamAggregateKind => 10,
         _ => 30,
     };
@@ -123,5 +130,8 @@ public static class EidolonIndexSystem
     public static string DedupeKey(string model, string kind, string contentHash) =>
         model + "|" + kind + "|" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(contentHash)))[..32];
 
-    private static int PendingCount(World world) => world.Jobs.Count(j => j.Value.Status is JobStatus.Pending or JobStatus.Running);
+    private static int PendingCount(World world) => world.Jobs.Count(j => IsEmbedJob(j.Value) && j.Value.Status is JobStatus.Pending or JobStatus.Running);
+
+    /// <summary>Embedding jobs share the job table with compaction's <c>gc/*</c> jobs.</summary>
+    public static bool IsEmbedJob(Job job) => job.Type is Job.EmbedCanonical or Job.EmbedEidolon;
 }

@@ -47,7 +47,7 @@ public static class EmbeddingWorkerSystem
 
         void Complete(string effectId, ImmutableArray<ImmutableArray<float>> vectors, string? error)
         {
-            var batch = jobs.Where(j => j.Value.Status == JobStatus.Running && j.Value.EffectId == effectId)
+            var batch = jobs.Where(j => EidolonIndexSystem.IsEmbedJob(j.Value) && j.Value.Status == JobStatus.Running && j.Value.EffectId == effectId)
                 .OrderBy(j => j.Value.BatchIndex).ToList();
             if (error is null && batch.Any(j => j.Value.BatchIndex >= vectors.Length))
                 error = $"expected {batch.Count} vectors, got {vectors.Length}";
@@ -83,9 +83,9 @@ public static class EmbeddingWorkerSystem
     {
         if (cfg.EmbedEndpoint.Length == 0)
             return world;
-        var inFlight = world.Jobs.Values.Where(j => j.Status == JobStatus.Running).Select(j => j.EffectId).Distinct(StringComparer.Ordinal).Count();
+        var inFlight = world.Jobs.Values.Where(j => EidolonIndexSystem.IsEmbedJob(j) && j.Status == JobStatus.Running).Select(j => j.EffectId).Distinct(StringComparer.Ordinal).Count();
         var ready = world.Jobs
-            .Where(j => j.Value.Status == JobStatus.Pending && j.Value.NotBeforeMs <= world.TimeMs)
+            .Where(j => EidolonIndexSystem.IsEmbedJob(j.Value) && j.Value.Status == JobStatus.Pending && j.Value.NotBeforeMs <= world.TimeMs)
             .OrderByDescending(j => j.Value.Priority).ThenBy(j => j.Key)
             .ToList();
         // Memories put this tick are not in the store until the commit: read them from the effects.

@@ -117,7 +117,9 @@ public static class SessionSchedulerSystem
             };
             if (effectId is null || meta is null || !meta.TryGetValue("session", out var session))
                 continue;
-            var id = EntityId.Parse(session);
+            if (!long.TryParse(session, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var raw))
+                continue;
+            var id = new EntityId(raw);
             if (ledgers.TryGetValue(id, out var ledger))
                 ledgers[id] = Budget.Settle(ledger, effectId, tokens);
         }

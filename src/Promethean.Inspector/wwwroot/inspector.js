@@ -109,7 +109,7 @@ function showState(s) {
     el("span", {}, "sentinel first-try pass rate ", el("b", {}, pct(o.sentinelFirstTryPassRate))),
     el("span", {}, "dedupe ratio ", el("b", { "data-testid": "dedupe-ratio" }, pct(o.dedupeRatio))),
     el("span", {}, "ingest accepted ", el("b", {}, o.ingestAccepted), " rejected ", el("b", {}, o.ingestRejected)));
-  $("olympia").tBodies[0].replaceChildren(...o.windows.map((w) => row([w.key, w.calls, w.errors, w.latencyP50, w.latencyP95, w.promptTokens, w.completionTokens, w.toolErrors, pct(w.silenceRatio)])));
+  $("olympia").tBodies[0].replaceChildren(...o.windows.map((w) => row([w.key, w.calls, w.errors, w.latencyP50, w.latencyP95, w.promptTokens, w.completionTokens, w.toolErrors, pct(w.silenceRatio), usd(w.costUsd)])));
 
   $("events").replaceChildren(...s.lastEvents.map((e) => el("li", {}, e)));
   $("counters").replaceChildren(...Object.entries(s.counters).flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
@@ -122,6 +122,7 @@ function showState(s) {
 }
 
 function pct(x) { return (100 * (x || 0)).toFixed(1) + "%"; }
+function usd(x) { return x === null || x === undefined ? "-" : "$" + x.toFixed(x < 1 ? 4 : 2); }
 
 async function refreshState() {
   lastStateAt = Date.now();

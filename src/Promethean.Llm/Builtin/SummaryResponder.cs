@@ -13,7 +13,7 @@ public sealed class SummaryResponder : IBuiltinResponder
 {
     public const string ContractId = "session/summary";
 
-    private static readonly HashSet<string> StopWords = new(StringComparer.Ordinal)
+    internal static readonly HashSet<string> StopWords = new(StringComparer.Ordinal)
     {
         "the", "and", "for", "are", "but", "not", "you", "all", "any", "can", "had", "her", "was", "one", "our", "out",
         "has", "have", "his", "how", "its", "may", "new", "now", "old", "see", "two", "who", "did", "get", "let",

@@ -5,7 +5,7 @@ using Promethean.Core.Components;
 
 namespace Promethean.Runtime.Config;
 
-/// <summary>Builds the first world of a data dir from configuration: sentinel settings, cephalons and their sessions.</summary>
+/// <summary>Builds the first world of a data dir from configuration: sentinel settings, token prices, cephalons and their sessions.</summary>
 public static class Genesis
 {
     public static World Build(PrometheanConfig config)
@@ -47,6 +47,12 @@ public static class Genesis
         {
             world = world.Spawn(out var sentinelSettingsId);
             world = world with { SentinelSettings = world.SentinelSettings.Add(sentinelSettingsId, config.Sentinel.ToSettings()) };
+        }
+        var prices = config.Llm.ToOlympiaSettings();
+        if (!prices.Prices.IsEmpty)
+        {
+            world = world.Spawn(out var olympiaSettingsId);
+            world = world with { OlympiaSettings = world.OlympiaSettings.Add(olympiaSettingsId, prices) };
         }
         return world;
     }

@@ -33,6 +33,11 @@ public sealed class LlmConfig
         return all;
     }
 
+    /// <summary>Every configured price as olympia's world data (<c>endpoint|model</c> keys).</summary>
+    public Core.Components.OlympiaSettings ToOlympiaSettings() => new(System.Collections.Immutable.ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal,
+        ResolvedEndpoints().SelectMany(e => e.Value.Prices.Select(p => new KeyValuePair<string, Core.Components.TokenPrice>(
+            Core.Components.OlympiaSettings.Key(e.Key, p.Key), new Core.Components.TokenPrice(p.Value.InputPerMillion, p.Value.OutputPerMillion))))));
+
     public static IEnumerable<string> Validate(LlmConfig c)
     {
         var all = c.ResolvedEndpoints();
@@ -70,6 +75,8 @@ public sealed class LlmConfig
                 yield return $"{key}:Threads must be between 1 and 64";
             if (e.EmbeddingBatchTokens < 1)
                 yield return $"{key}:EmbeddingBatchTokens must be positive";
+            foreach (var (model, price) in e.Prices.Where(p => p.Value.InputPerMillion < 0 || p.Value.OutputPerMillion < 0 || !double.IsFinite(p.Value.InputPerMillion + p.Value.OutputPerMillion)))
+                yield return $"{key}:Prices:{model} must be finite and not negative";
         }
     }
 }
@@ -149,4 +156,17 @@ public sealed class LlmEndpointConfig
 
     /// <summary>For the <c>Local</c> provider: ONNX threads per embedding call (several calls run in parallel anyway).</summary>
     public int Threads { get; set; } = 1;
+
+    /// <summary>
+    /// Token prices by model for olympia's cost metrics: the key is a model name or a prefix of the names the
+    /// server reports, or <c>*</c> for any model of this endpoint. No entry, no cost.
+    /// </summary>
+    public Dictionary<string, ModelPrice> Prices { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>US dollars per million tokens.</summary>
+public sealed class ModelPrice
+{
+    public double InputPerMillion { get; set; }
+    public double OutputPerMillion { get; set; }
 }

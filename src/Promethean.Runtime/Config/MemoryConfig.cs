@@ -27,6 +27,9 @@ public sealed class MemoryConfig
     public int EmbedMaxAttempts { get; set; } = 5;
     public double EmbedBackoffSeconds { get; set; } = 2;
 
+    /// <summary>Folding old memories into summaries (<c>gc/plan</c>, <c>gc/commit</c>).</summary>
+    public CompactionConfig Compaction { get; set; } = new();
+
     /// <summary>The settings as world data, written at genesis.</summary>
     public MemorySettings ToSettings() => new()
     {
@@ -47,6 +50,7 @@ public sealed class MemoryConfig
         EmbedMaxInFlight = EmbedMaxInFlight,
         EmbedMaxAttempts = EmbedMaxAttempts,
         EmbedBackoffMs = (long)(EmbedBackoffSeconds * 1000),
+        Compaction = Compaction.ToSettings(),
     };
 
     public IEnumerable<string> Validate()
@@ -65,5 +69,7 @@ public sealed class MemoryConfig
             yield return "Memory: embedding queue sizes, batch caps and attempts must be at least 1";
         if (EmbedBackoffSeconds < 0)
             yield return "Memory:EmbedBackoffSeconds must not be negative";
+        foreach (var error in Compaction.Validate())
+            yield return error;
     }
 }

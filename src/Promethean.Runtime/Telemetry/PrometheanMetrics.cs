@@ -6,7 +6,7 @@ namespace Promethean.Runtime.Telemetry;
 
 /// <summary>
 /// The runtime's metrics as <see cref="System.Diagnostics.Metrics"/> instruments (meter
-/// <see cref="MeterName"/>): olympia's rolling figures per session and model, sentinel first-try
+/// <see cref="MeterName"/>): olympia's rolling figures per session and model (cost where prices are configured), sentinel first-try
 /// pass rate, dedupe ratio, tick, tick rate and queue depths. All instruments are observable: they
 /// read the last committed world when an exporter collects, so the tick pays only for a reference swap.
 /// </summary>
@@ -40,6 +40,8 @@ public sealed class PrometheanMetrics : IDisposable
         _meter.CreateObservableCounter("promethean.llm.errors", () => PerWindowLong(w => w.Errors), unit: "{call}");
         _meter.CreateObservableCounter("promethean.llm.tokens.prompt", () => PerWindowLong(w => w.PromptTokens), unit: "{token}");
         _meter.CreateObservableCounter("promethean.llm.tokens.completion", () => PerWindowLong(w => w.CompletionTokens), unit: "{token}");
+        _meter.CreateObservableCounter("promethean.llm.cost", () => Olympia.Windows.Where(kv => kv.Value.PricedCalls > 0)
+            .Select(kv => new Measurement<double>(kv.Value.CostUsd, Tags(kv.Key))), unit: "USD", description: "Spend on calls with a configured token price");
         _meter.CreateObservableCounter("promethean.tool.calls", () => PerWindowLong(w => w.ToolCalls), unit: "{call}");
         _meter.CreateObservableCounter("promethean.tool.errors", () => PerWindowLong(w => w.ToolErrors), unit: "{call}");
         _meter.CreateObservableGauge("promethean.llm.silence.ratio", () => PerWindow(w => w.SilenceRatio), description: "Share of replies that said nothing");

@@ -35,6 +35,7 @@ public sealed class JanitorTests
         facts.ShouldContain("## Embedding backlog");
         facts.ShouldContain("## Sentinel outcomes");
         facts.ShouldContain("## LLM calls per session and model");
+        facts.ShouldContain("## Compaction plan");
         chat.Meta.ShouldContainKey("tokens.recent");
 
         rig.Step(CephalonRig.Answer(chat, "# Janitor report\nAll quiet."));
