@@ -7,7 +7,7 @@ namespace Promethean.Discord;
 
 /// <summary>
 /// Discord wired from configuration: the REST client, the <c>discord/send</c> handler and the gateway
-/// adapter. Exists only when the token's environment variable is set, so with no token nothing connects.
+/// adapter. From configuration it exists only when the token's environment variable is set, so with no token nothing connects.
 /// </summary>
 public sealed class DiscordClient : IDisposable
 {
@@ -41,6 +41,12 @@ public sealed class DiscordClient : IDisposable
         }
         return new DiscordClient(config, token, logs);
     }
+
+    /// <summary>
+    /// The client for this configuration with the token given by the host (the loopback demo, an embedding host);
+    /// <see cref="DiscordConfig.TokenEnvironmentVariable"/> is not read.
+    /// </summary>
+    public static DiscordClient Create(DiscordConfig config, DiscordToken token, ILoggerFactory logs) => new(config, token, logs);
 
     /// <summary>A gateway adapter writing <c>discord.message/new</c> to <paramref name="inbound"/>.</summary>
     public DiscordGateway Gateway(ChannelWriter<Event> inbound)

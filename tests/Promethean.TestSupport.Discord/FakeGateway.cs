@@ -1,49 +1,54 @@
-using System.Collections.Concurrent;
-using System.Net.WebSockets;
-using System.Text.Json.Nodes;
 using System.Threading.Channels;
-using Microsoft.AspNetCore.Http;
+using Promethean.Discord.Loopback;
 
 namespace Promethean.TestSupport.Discord;
 
 /// <summary>
-/// The gateway half of <see cref="FakeDiscord"/>. Each connection gets HELLO, READY for a good IDENTIFY
-/// (RESUMED for a good RESUME) and an ACK per heartbeat, unless the test turns those off; tests take
-/// connections from <see cref="NextConnectionAsync"/> and script the rest on them.
+/// The gateway of <see cref="FakeDiscord"/>: the loopback gateway (HELLO, READY for a good IDENTIFY, RESUMED for a
+/// good RESUME, an ACK per heartbeat) whose connections are handed to the test through <see cref="NextConnectionAsync"/>.
 /// </summary>
 public sealed class FakeGateway
 {
     public const string BotUserId = "12000000000000000001";
 
-    private readonly FakeDiscord _owner;
+    private readonly LoopbackDiscord _server;
     private readonly Channel<FakeGatewayConnection> _connections = Channel.CreateUnbounded<FakeGatewayConnection>();
-    private readonly ConcurrentQueue<DateTimeOffset> _identifies = new();
-    private readonly CancellationTokenSource _shutdown = new();
-    private long _seq;
-    private int _sessions;
-    private int _count;
 
-    internal FakeGateway(FakeDiscord owner) => _owner = owner;
+    internal FakeGateway(LoopbackDiscord server)
+    {
+        _server = server;
+        server.Gateway.ConnectionOpened += c => _connections.Writer.TryWrite(new FakeGatewayConnection(c));
+    }
 
     /// <summary>The URL <c>GET /gateway/bot</c> gives out.</summary>
-    public Uri AdvertisedUrl => _owner.GatewayUrl;
+    public Uri AdvertisedUrl => _server.GatewayUrl;
 
-    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+    public TimeSpan HeartbeatInterval
+    {
+        get => _server.Gateway.HeartbeatInterval;
+        set => _server.Gateway.HeartbeatInterval = value;
+    }
 
     /// <summary>Answer heartbeats with op 11 on new connections (false: a zombied link).</summary>
-    public bool AckHeartbeats { get; set; } = true;
+    public bool AckHeartbeats
+    {
+        get => _server.Gateway.AckHeartbeats;
+        set => _server.Gateway.AckHeartbeats = value;
+    }
 
     /// <summary>Answer IDENTIFY with READY and RESUME with RESUMED automatically.</summary>
-    public bool AutoReady { get; set; } = true;
+    public bool AutoReady
+    {
+        get => _server.Gateway.AutoReady;
+        set => _server.Gateway.AutoReady = value;
+    }
 
     /// <summary>When IDENTIFY was received, across connections.</summary>
-    public IReadOnlyList<DateTimeOffset> Identifies => [.. _identifies];
+    public IReadOnlyList<DateTimeOffset> Identifies => _server.Gateway.Identifies;
 
-    public int ConnectionCount => Volatile.Read(ref _count);
+    public int ConnectionCount => _server.Gateway.ConnectionCount;
 
-    public string? LastSessionId { get; private set; }
-
-    internal long NextSeq() => Interlocked.Increment(ref _seq);
+    public string? LastSessionId => _server.Gateway.LastSessionId;
 
     /// <summary>Waits for the next client connection.</summary>
     public async Task<FakeGatewayConnection> NextConnectionAsync(TimeSpan? timeout = null)
@@ -58,54 +63,4 @@ public sealed class FakeGateway
             throw new TimeoutException("no gateway connection arrived");
         }
     }
-
-    internal async Task AcceptAsync(HttpContext context)
-    {
-        if (!context.WebSockets.IsWebSocketRequest)
-        {
-            context.Response.StatusCode = 400;
-            return;
-        }
-        var socket = await context.WebSockets.AcceptWebSocketAsync();
-        Interlocked.Increment(ref _count);
-        var connection = new FakeGatewayConnection(this, socket, context.Request.Path.Value!, context.Request.QueryString.Value ?? "", AckHeartbeats);
-        await connection.SendAsync(new JsonObject { ["op"] = 10, ["d"] = new JsonObject { ["heartbeat_interval"] = HeartbeatInterval.TotalMilliseconds } });
-        _connections.Writer.TryWrite(connection);
-        await connection.RunAsync(_shutdown.Token);
-    }
-
-    internal async Task OnIdentifyAsync(FakeGatewayConnection connection, JsonNode? d)
-    {
-        _identifies.Enqueue(DateTimeOffset.UtcNow);
-        if (d?["token"]?.GetValue<string>() != _owner.Token)
-        {
-            await connection.CloseAsync(4004);
-            return;
-        }
-        if (!AutoReady)
-            return;
-        var session = "session-" + Interlocked.Increment(ref _sessions);
-        LastSessionId = session;
-        await connection.SendDispatchAsync("READY", new JsonObject
-        {
-            ["v"] = 10,
-            ["session_id"] = session,
-            ["resume_gateway_url"] = _owner.ResumeUrl.ToString(),
-            ["user"] = new JsonObject { ["id"] = BotUserId, ["username"] = "promethean-bot", ["bot"] = true },
-            ["guilds"] = new JsonArray(),
-        });
-    }
-
-    internal async Task OnResumeAsync(FakeGatewayConnection connection, JsonNode? d)
-    {
-        if (d?["token"]?.GetValue<string>() != _owner.Token)
-        {
-            await connection.CloseAsync(4004);
-            return;
-        }
-        if (AutoReady)
-            await connection.SendDispatchAsync("RESUMED", new JsonObject());
-    }
-
-    internal void Shutdown() => _shutdown.Cancel();
 }

@@ -2,13 +2,10 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using Promethean.Discord.Loopback;
 
 namespace Promethean.TestSupport.Discord;
-
-/// <summary>A message the fake REST server created.</summary>
-public sealed record FakeMessage(string Id, string ChannelId, string Content, string? Nonce, string AllowedMentions);
 
 /// <summary>A request as the fake REST server saw it.</summary>
 public sealed record FakeRequest(string Method, string Path, string? Authorization, string? UserAgent, string Body, DateTimeOffset At, int Status);
@@ -27,30 +24,23 @@ public sealed record FakeResponse(int Status, string Body, IReadOnlyDictionary<s
 }
 
 /// <summary>
-/// The REST half of <see cref="FakeDiscord"/>: <c>POST channels/{id}/messages</c> and <c>GET gateway/bot</c>,
-/// with optional per-channel buckets, scripted responses and Discord's nonce enforcement (a repeated
-/// nonce with <c>enforce_nonce</c> inside the window returns the original message, creating nothing).
+/// The REST API of <see cref="FakeDiscord"/>: the loopback's Discord behaviour (<see cref="LoopbackRest"/>: auth, limits,
+/// nonce enforcement) behind test scripting: scripted answers, optional per-channel buckets with headers, latency, and a
+/// record of every request.
 /// </summary>
 public sealed class FakeRest
 {
     /// <summary>Message ids start past <c>long.MaxValue</c> so a client doing long math breaks visibly.</summary>
     public const ulong FirstMessageId = 10_000_000_000_000_000_000UL;
 
-    private readonly string _token;
-    private readonly FakeDiscord _owner;
+    private readonly LoopbackDiscord _server;
     private readonly Lock _lock = new();
-    private readonly List<FakeMessage> _messages = [];
-    private readonly Dictionary<string, (FakeMessage Message, DateTimeOffset At)> _nonces = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (int Remaining, DateTimeOffset ResetAt)> _buckets = new(StringComparer.Ordinal);
     private readonly List<FakeRequest> _requests = [];
     private readonly ConcurrentQueue<FakeResponse> _scripted = new();
-    private ulong _nextId = FirstMessageId;
+    private int _bucketViolations;
 
-    internal FakeRest(string token, FakeDiscord owner)
-    {
-        _token = token;
-        _owner = owner;
-    }
+    internal FakeRest(LoopbackDiscord server) => _server = server;
 
     /// <summary>Requests allowed per channel bucket per window; null: no bucket headers, no per-route limit.</summary>
     public int? BucketLimit { get; set; }
@@ -58,25 +48,22 @@ public sealed class FakeRest
     public TimeSpan BucketWindow { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How long Discord remembers a nonce.</summary>
-    public TimeSpan NonceWindow { get; set; } = TimeSpan.FromMinutes(5);
+    public TimeSpan NonceWindow
+    {
+        get => _server.Rest.NonceWindow;
+        set => _server.Rest.NonceWindow = value;
+    }
 
     /// <summary>Added latency per request, to make a burst last.</summary>
     public TimeSpan Latency { get; set; } = TimeSpan.Zero;
 
     /// <summary>Requests sent while their bucket had nothing remaining (a client bug): answered 429.</summary>
-    public int BucketViolations { get; private set; }
+    public int BucketViolations => Volatile.Read(ref _bucketViolations);
 
     /// <summary>Sends answered with an existing message because of a known nonce.</summary>
-    public int NonceHits { get; private set; }
+    public int NonceHits => _server.Rest.NonceHits;
 
-    public IReadOnlyList<FakeMessage> Messages
-    {
-        get
-        {
-            lock (_lock)
-                return [.. _messages];
-        }
-    }
+    public IReadOnlyList<PostedMessage> Messages => _server.Rest.Posted;
 
     public IReadOnlyList<FakeRequest> Requests
     {
@@ -101,88 +88,46 @@ public sealed class FakeRest
         var body = await new StreamReader(context.Request.Body, Encoding.UTF8).ReadToEndAsync();
         if (Latency > TimeSpan.Zero)
             await Task.Delay(Latency);
-        var (status, json, headers) = Answer(context.Request.Method, path, context.Request.Headers.Authorization.ToString(), body);
+        var authorization = context.Request.Headers.Authorization.FirstOrDefault();
+        var answer = await AnswerAsync(context.Request.Method, path, authorization, body);
         lock (_lock)
         {
-            _requests.Add(new FakeRequest(context.Request.Method, path, context.Request.Headers.Authorization.FirstOrDefault(),
-                context.Request.Headers.UserAgent.FirstOrDefault(), body, DateTimeOffset.UtcNow, status));
+            _requests.Add(new FakeRequest(context.Request.Method, path, authorization,
+                context.Request.Headers.UserAgent.FirstOrDefault(), body, DateTimeOffset.UtcNow, answer.Status));
         }
-        context.Response.StatusCode = status;
-        foreach (var (k, v) in headers)
-            context.Response.Headers[k] = v;
-        context.Response.ContentType = "application/json";
-        await context.Response.WriteAsync(json);
+        await LoopbackRest.WriteAsync(context, answer);
     }
 
-    private (int Status, string Body, IReadOnlyDictionary<string, string> Headers) Answer(string method, string path, string authorization, string body)
+    private async Task<RestAnswer> AnswerAsync(string method, string path, string? authorization, string body)
     {
-        var none = new Dictionary<string, string>();
-        if (authorization != "Bot " + _token)
-            return (401, """{"message": "401: Unauthorized", "code": 0}""", none);
+        if (!_server.Rest.IsAuthorized(authorization))
+            return await _server.Rest.AnswerAsync(method, path, authorization, body);
         if (_scripted.TryDequeue(out var scripted))
-            return (scripted.Status, scripted.Body, scripted.Headers ?? none);
+            return new RestAnswer(scripted.Status, scripted.Body, scripted.Headers ?? new Dictionary<string, string>());
+        if (BucketLimit is not int limit || method != "POST" || path.Split('/') is not ["channels", var channel, "messages"])
+            return await _server.Rest.AnswerAsync(method, path, authorization, body);
 
-        if (method == "GET" && path == "gateway/bot")
-            return (200, JsonSerializer.Serialize(new { url = _owner.Gateway.AdvertisedUrl.ToString(), shards = 1 }), none);
-
-        var parts = path.Split('/');
-        if (method != "POST" || parts is not ["channels", var channel, "messages"])
-            return (404, """{"message": "404: Not Found", "code": 0}""", none);
-
+        var headers = new Dictionary<string, string>();
         lock (_lock)
         {
-            var headers = new Dictionary<string, string>();
-            if (BucketLimit is int limit)
+            var now = DateTimeOffset.UtcNow;
+            (int Remaining, DateTimeOffset ResetAt) state = _buckets.TryGetValue(channel, out var b) && b.ResetAt > now ? b : (limit, now + BucketWindow);
+            if (state.Remaining <= 0)
             {
-                var now = DateTimeOffset.UtcNow;
-                (int Remaining, DateTimeOffset ResetAt) state = _buckets.TryGetValue(channel, out var b) && b.ResetAt > now ? b : (limit, now + BucketWindow);
-                if (state.Remaining <= 0)
-                {
-                    BucketViolations++;
-                    var retry = (state.ResetAt - now).TotalSeconds;
-                    var limited = FakeResponse.RateLimited(retry);
-                    return (429, limited.Body, limited.Headers!);
-                }
-                state = (state.Remaining - 1, state.ResetAt);
-                _buckets[channel] = state;
-                headers["X-RateLimit-Bucket"] = "fake-messages-bucket";
-                headers["X-RateLimit-Limit"] = limit.ToString(CultureInfo.InvariantCulture);
-                headers["X-RateLimit-Remaining"] = state.Remaining.ToString(CultureInfo.InvariantCulture);
-                headers["X-RateLimit-Reset-After"] = (Math.Ceiling(Math.Max(0, (state.ResetAt - now).TotalMilliseconds)) / 1000).ToString("0.000", CultureInfo.InvariantCulture);
+                _bucketViolations++;
+                var limited = FakeResponse.RateLimited((state.ResetAt - now).TotalSeconds);
+                return new RestAnswer(429, limited.Body, limited.Headers!);
             }
-
-            JsonObject request;
-            try
-            {
-                request = JsonNode.Parse(body)!.AsObject();
-            }
-            catch (JsonException)
-            {
-                return (400, """{"message": "The request body contains invalid JSON.", "code": 50109}""", headers);
-            }
-            var content = request["content"]?.GetValue<string>() ?? "";
-            if (content.Trim().Length == 0)
-                return (400, """{"message": "Cannot send an empty message", "code": 50006}""", headers);
-            if (content.EnumerateRunes().Count() > 2000)
-                return (400, """{"message": "Invalid Form Body", "code": 50035, "errors": {"content": {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 2000 or fewer in length."}]}}}""", headers);
-            var nonce = request["nonce"]?.GetValue<string>();
-            if (nonce is { Length: > 25 })
-                return (400, """{"message": "Invalid Form Body", "code": 50035}""", headers);
-            var enforce = request["enforce_nonce"]?.GetValue<bool>() ?? false;
-            if (nonce is not null && enforce && _nonces.TryGetValue(nonce, out var seen) && DateTimeOffset.UtcNow - seen.At < NonceWindow)
-            {
-                NonceHits++;
-                return (200, MessageJson(seen.Message), headers);
-            }
-            var message = new FakeMessage((_nextId++).ToString(CultureInfo.InvariantCulture), channel, content, nonce,
-                request["allowed_mentions"]?.ToJsonString() ?? "");
-            _messages.Add(message);
-            if (nonce is not null)
-                _nonces[nonce] = (message, DateTimeOffset.UtcNow);
-            return (200, MessageJson(message), headers);
+            state = (state.Remaining - 1, state.ResetAt);
+            _buckets[channel] = state;
+            headers["X-RateLimit-Bucket"] = "fake-messages-bucket";
+            headers["X-RateLimit-Limit"] = limit.ToString(CultureInfo.InvariantCulture);
+            headers["X-RateLimit-Remaining"] = state.Remaining.ToString(CultureInfo.InvariantCulture);
+            headers["X-RateLimit-Reset-After"] = (Math.Ceiling(Math.Max(0, (state.ResetAt - now).TotalMilliseconds)) / 1000).ToString("0.000", CultureInfo.InvariantCulture);
         }
+        var answer = await _server.Rest.AnswerAsync(method, path, authorization, body);
+        foreach (var (k, v) in answer.Headers)
+            headers[k] = v;
+        return answer with { Headers = headers };
     }
-
-    private static string MessageJson(FakeMessage m) =>
-        JsonSerializer.Serialize(new { id = m.Id, channel_id = m.ChannelId, content = m.Content, nonce = m.Nonce });
 }
