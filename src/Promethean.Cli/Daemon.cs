@@ -19,7 +19,8 @@ public sealed class Daemon : IDisposable
     private readonly DiscordClient? _discord;
     private readonly OpenTelemetry.Metrics.MeterProvider? _telemetry;
 
-    public Daemon(string dataDir, PrometheanConfig config, ILoggerFactory logs)
+    /// <param name="discord">A Discord client to use instead of the one the configuration's token gives (the demo's loopback).</param>
+    public Daemon(string dataDir, PrometheanConfig config, ILoggerFactory logs, DiscordClient? discord = null)
     {
         _lock = DataDirLock.Acquire(dataDir);
         _logs = logs;
@@ -27,7 +28,7 @@ public sealed class Daemon : IDisposable
         DatabasePath = Path.Combine(dataDir, "promethean.db");
         Store = SqliteStore.Open(DatabasePath);
         Guard = new PathGuard(config.Fs.BaseDirectory, config.Fs.Roots, config.Fs.MaxFileBytes);
-        _discord = DiscordClient.FromConfig(config.Discord, logs);
+        _discord = discord ?? DiscordClient.FromConfig(config.Discord, logs);
         IEffectHandler[] discordHandlers = _discord is null ? [] : [_discord.SendHandler];
         var dispatcher = new EffectDispatcher(
             [new FsReadHandler(Guard), new FsWriteHandler(Guard), new TimerWakeHandler(TimeProvider.System), .. Llm.LlmHandlers.Create(config.Llm, logs), .. discordHandlers],

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Promethean.Cli;
 using Promethean.Core;
+using Promethean.Discord.Loopback;
 using Promethean.Inspector;
 using Promethean.Runtime;
 using Promethean.Runtime.Config;
@@ -24,7 +25,8 @@ var configOption = new Option<string?>("--config")
     Recursive = true,
 };
 var scriptOption = new Option<string?>("--script") { Description = "Run a scripted input (JSON lines, one tick each) in lockstep, then exit" };
-var demoOption = new Option<bool>("--demo") { Description = "Run the bundled demo day of Discord traffic into ./.promethean-demo, verify it by replay, print a summary" };
+var demoOption = new Option<bool>("--demo") { Description = "Play the bundled demo day through a loopback Discord into ./.promethean-demo: the agent reads, remembers, answers and reports; then the run is verified by replay" };
+var speedOption = new Option<double>("--speed") { Description = "Demo playback speed (1000 plays an hour in 3.6 s)", DefaultValueFactory = _ => PlayOptions.DefaultSpeed };
 var jsonOption = new Option<bool>("--json") { Description = "Machine-readable output" };
 var inspectOption = new Option<bool>("--inspect") { Description = "Serve the live inspector web page (127.0.0.1 unless --inspect-host)" };
 var portOption = new Option<int>("--port") { Description = "Inspector port", DefaultValueFactory = _ => 8787 };
@@ -38,6 +40,7 @@ root.Options.Add(configOption);
 var run = new Command("run", "Run the daemon: timers, file watcher, tick loop, effect runner (Ctrl-C stops after the current tick)");
 run.Options.Add(scriptOption);
 run.Options.Add(demoOption);
+run.Options.Add(speedOption);
 run.Options.Add(inspectOption);
 run.Options.Add(portOption);
 run.Options.Add(inspectHostOption);
@@ -60,7 +63,7 @@ run.SetAction(async (parse, ct) =>
             : null;
         inspect?.Validate();
         if (demo)
-            return await Cli.RunDemoAsync(dataDir, config, logs, ct, inspect);
+            return await DemoRun.RunAsync(dataDir, config, logs, parse.GetValue(speedOption), inspect, ct);
         using var daemon = new Daemon(dataDir, config, logs);
         await using var inspector = await InspectorHosting.StartAsync(daemon, inspect, logs, ct);
         var script = parse.GetValue(scriptOption);
@@ -184,42 +187,6 @@ namespace Promethean.Cli
                     Console.WriteLine($"{key,-16} {value}");
             }
             return 0;
-        }
-
-        public static async Task<int> RunDemoAsync(string dataDir, PrometheanConfig config, ILoggerFactory logs, CancellationToken ct, InspectorOptions? inspect = null)
-        {
-            if (Directory.Exists(dataDir))
-                Directory.Delete(dataDir, recursive: true);
-            config.Engine.StatusEverySeconds = 0;
-            var started = DateTime.UtcNow;
-            var script = DemoScript.Generate().ToList();
-            using (var daemon = new Daemon(dataDir, config, logs))
-            {
-                await using var inspector = await InspectorHosting.StartAsync(daemon, inspect, logs, ct);
-                daemon.Engine.Committed += r =>
-                {
-                    if (r.Tick % 20 == 0)
-                        Console.Error.Write($"\rtick {r.Tick}/{script.Count}");
-                };
-                await daemon.RunScriptAsync(script, ct);
-                Console.Error.Write("\r");
-                var world = daemon.Engine.World;
-                var counters = Core.Systems.DebugStatsSystem.CountersOf(world);
-                Console.WriteLine("Promethean demo: one day of Discord traffic through the tick loop");
-                Console.WriteLine($"  ticks                  {world.Tick}");
-                Console.WriteLine($"  messages in            {counters["events.in.discord.message/new"]}");
-                Console.WriteLine($"  memories stored        {daemon.Store.MemoryCount}");
-                foreach (var (reason, _, count) in Core.Systems.MemoryIngestSystem.Rejections(counters))
-                    Console.WriteLine($"  rejected: {reason,-12} {count}");
-                Console.WriteLine($"  embedding effects      {counters["effects.llm/embed"]}");
-                foreach (var (_, session) in world.Sessions)
-                    Console.WriteLine($"  session {session.Name,-14} {session.Status.ToString().ToLowerInvariant()}, queue {session.Queue.Length} (dropped {session.QueueDropped})");
-                Console.WriteLine($"  world hash             {daemon.Engine.LastTick?.WorldHash}");
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  elapsed                {(DateTime.UtcNow - started).TotalSeconds:0.00} s"));
-                await InspectorHosting.ServeUntilStoppedAsync(inspector, logs, ct);
-            }
-            Console.WriteLine($"Verifying by replay of {Path.GetFullPath(dataDir)} ...");
-            return Replay(dataDir);
         }
     }
 }

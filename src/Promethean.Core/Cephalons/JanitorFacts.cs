@@ -55,18 +55,20 @@ public static class JanitorFacts
             text.Append("- none\n");
 
         text.Append("\n## Top spam families\n");
-        var families = stores.LatestOfKind(MemoryIngestSystem.SpamAggregateKind, 200)
+        // An aggregate is one family in one time bucket; the report adds a family's buckets up.
+        var families = stores.LatestOfKind(MemoryIngestSystem.SpamAggregateKind, 500)
             .Where(m => Long(m.Source.GetValueOrDefault("lastSeenMs")) >= since)
-            .OrderByDescending(m => Long(m.Source.GetValueOrDefault("count")))
-            .ThenBy(m => m.Id, StringComparer.Ordinal)
+            .GroupBy(m => (Channel: m.Source.GetValueOrDefault("channel", "?"), Pattern: m.Source.GetValueOrDefault("pattern", m.Text)))
+            .Select(g => (g.Key.Channel, g.Key.Pattern, Count: g.Sum(m => Long(m.Source.GetValueOrDefault("count"))), Buckets: g.Count()))
+            .OrderByDescending(f => f.Count).ThenBy(f => f.Channel, StringComparer.Ordinal).ThenBy(f => f.Pattern, StringComparer.Ordinal)
             .Take(TopFamilies)
             .ToList();
         if (families.Count == 0)
             text.Append("- none\n");
         foreach (var f in families)
         {
-            text.Append("- \"").Append(Short(f.Source.GetValueOrDefault("pattern", f.Text), 80)).Append("\" in #")
-                .Append(f.Source.GetValueOrDefault("channel", "?")).Append(": ").Append(f.Source.GetValueOrDefault("count", "?")).Append(" messages\n");
+            text.Append("- \"").Append(Short(f.Pattern, 80)).Append("\" in #").Append(f.Channel).Append(": ")
+                .Append(Num(f.Count)).Append(" messages folded, over ").Append(Num(f.Buckets)).Append(f.Buckets == 1 ? " bucket\n" : " buckets\n");
         }
 
         var jobs = world.Jobs.Values.Where(j => j.Type is Job.EmbedCanonical or Job.EmbedEidolon).ToList();
@@ -109,7 +111,7 @@ public static class JanitorFacts
                 .Append(plan.Truncated ? " (more beyond this plan)" : "").Append('\n');
         foreach (var g in plan.Groups.Take(TopFamilies))
             text.Append("  - #").Append(g.Channel).Append(' ').Append(Time(g.BucketStartMs)).Append(": ").Append(Num(g.Members.Length))
-                .Append(" memories on ").Append(g.Cluster).Append('\n');
+                .Append(" memories (cluster ").Append(g.Cluster).Append(")\n");
         return new Facts(text.ToString(), now.ToImmutable());
     }
 

@@ -9,6 +9,9 @@ public sealed record RetrievalQuery(string Text, ImmutableArray<float> Vector, I
     public string Model { get; init; } = "all-MiniLM-L6-v2";
 
     public string Kind { get; init; } = "canonical";
+
+    /// <summary>Memory kinds left out of the results (e.g. the agent's own tool chatter when it answers people).</summary>
+    public ImmutableSortedSet<string> ExcludeKinds { get; init; } = ImmutableSortedSet<string>.Empty;
 }
 
 /// <summary>Weights of the hybrid score; each signal is scaled to [0, 1] before weighting.</summary>
@@ -58,7 +61,7 @@ public static class MemoryRetrieval
         foreach (var id in pool)
         {
             var memory = stores.GetMemory(id);
-            if (memory is null || memory.Lifecycle == Memory.Tombstoned)
+            if (memory is null || memory.Lifecycle == Memory.Tombstoned || query.ExcludeKinds.Contains(memory.Kind))
                 continue;
             var v = vec.GetValueOrDefault(id);
             var k = kw.GetValueOrDefault(id);

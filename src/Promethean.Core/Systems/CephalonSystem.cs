@@ -35,6 +35,13 @@ public static class CephalonSystem
     public const int MaxLineChars = 2_000;
     public const int MaxQueryChars = 1_000;
 
+    /// <summary>
+    /// The agent's tool calls and results are memories, but not context for answering people: its replies carry what
+    /// mattered, and retrieving its own tool chatter would crowd out what people said.
+    /// </summary>
+    public static readonly ImmutableSortedSet<string> NotRelated =
+        ImmutableSortedSet.Create(StringComparer.Ordinal, TranscriptEntry.ToolCall, TranscriptEntry.ToolResult);
+
     /// <summary>Most pins a session keeps.</summary>
     public const int MaxPins = 32;
 
@@ -53,6 +60,8 @@ public static class CephalonSystem
                 LlmResponse r when r.Meta.ContainsKey(SessionKey) => OnResponse(next, stores, r),
                 EffectError err when err.EffectType == "llm/chat" && err.Meta.ContainsKey(SessionKey) => OnChatError(next, err),
                 FsReadResult r when Purpose(r.Meta) == ToolPurpose => OnToolOutcome(next, r.Meta, r.EffectId, CephalonTools.Cap(r.Content), false),
+                LlmEmbedResult r when Purpose(r.Meta) == ToolPurpose => OnToolOutcome(next, r.Meta, r.EffectId, SearchFromMeta(next, stores, r.Meta, r.Vectors.IsDefaultOrEmpty ? default : r.Vectors[0]), false),
+                EffectError err when err.EffectType == "llm/embed" && Purpose(err.Meta) == ToolPurpose => OnToolOutcome(next, err.Meta, err.EffectId, SearchFromMeta(next, stores, err.Meta, default), false),
                 EffectError err when Purpose(err.Meta) == ToolPurpose => OnToolOutcome(next, err.Meta, err.EffectId, err.Message, true),
                 _ => next,
             };
@@ -75,8 +84,13 @@ public static class CephalonSystem
         if (session.Turn is not null || session.Queue.IsEmpty)
             return world;
 
-        var drained = session.Queue.Select(e => ToRecent(e)).Where(r => r is not null).Select(r => r!).ToList();
-        if (session.Profile.Contract == CephalonContracts.Janitor && !session.Queue.Any(e => IsReportTrigger(e, session)))
+        // A turn answers one channel: the one of the oldest queued message. Messages of other channels wait for
+        // their own turn, so the context is one conversation and the answer goes where the question was asked.
+        var channel = session.Queue.OfType<DiscordMessageNew>().FirstOrDefault()?.ChannelId;
+        var taken = channel is null ? session.Queue : [.. session.Queue.Where(e => e is not DiscordMessageNew m || m.ChannelId == channel)];
+        ImmutableArray<Event> waiting = channel is null ? [] : [.. session.Queue.Where(e => e is DiscordMessageNew m && m.ChannelId != channel)];
+        var drained = taken.Select(e => ToRecent(e)).Where(r => r is not null).Select(r => r!).ToList();
+        if (session.Profile.Contract == CephalonContracts.Janitor && !taken.Any(e => IsReportTrigger(e, session)))
         {
             // Nothing to report on: the events join the recent lines, no model call.
             var quiet = session with { Queue = [], Recent = Ring(session.Recent, drained, session.RecentCapacity), Status = SessionStatus.Idle };
@@ -88,11 +102,11 @@ public static class CephalonSystem
             drained.Add(Recent("user", "janitor", facts.Text, session.Profile.ReportChannel, world.TimeMs));
             session = session with { Baseline = facts.Baseline };
         }
-        var replyChannel = session.Queue.OfType<DiscordMessageNew>().LastOrDefault()?.ChannelId ?? session.Profile.ReportChannel;
+        var replyChannel = channel ?? session.Profile.ReportChannel;
         var query = Cut(string.Join("\n", drained.Select(d => d.Text)), MaxQueryChars, fromEnd: true);
         session = session with
         {
-            Queue = [],
+            Queue = waiting,
             Recent = Ring(session.Recent, drained, session.RecentCapacity),
             Status = SessionStatus.Blocked,
         };
@@ -133,7 +147,11 @@ public static class CephalonSystem
         if (turn.Query.Length > 0)
         {
             var keys = Tagger.Tag(turn.Query, new TagContext("cephalon", turn.ReplyChannel, Session: session.Name), cfg.Lexicon).Keys;
-            var query = new RetrievalQuery(turn.Query, vector.IsDefault ? [] : vector, [.. keys], world.TimeMs, session.Profile.RelatedK) { Model = cfg.EmbedModel };
+            var query = new RetrievalQuery(turn.Query, vector.IsDefault ? [] : vector, [.. keys], world.TimeMs, session.Profile.RelatedK)
+            {
+                Model = cfg.EmbedModel,
+                ExcludeKinds = NotRelated,
+            };
             foreach (var hit in MemoryRetrieval.Search(stores, query))
             {
                 if (stores.GetMemory(hit.MemoryId) is { } memory)
@@ -383,14 +401,13 @@ public static class CephalonSystem
                 if (!CephalonTools.TryString(args, "query", out var text, out var error))
                     return (world, session, ToolOutcome.Error(error));
                 var k = CephalonTools.OptionalInt(args, "k", 5, 1, CephalonTools.MaxSearchResults);
-                var keys = Tagger.Tag(text, new TagContext("cephalon", Session: session.Name), world.MemoryConfig.Lexicon).Keys;
-                var hits = MemoryRetrieval.Search(stores, new RetrievalQuery(text, [], [.. keys], world.TimeMs, k) { Model = world.MemoryConfig.EmbedModel });
-                if (hits.Count == 0)
-                    return (world, session, ToolOutcome.Ok("no memories match"));
-                var lines = hits.Select(h => stores.GetMemory(h.MemoryId) is { } m
-                    ? string.Create(CultureInfo.InvariantCulture, $"{m.Id} (score {h.Score:0.000}): {Render(m)}")
-                    : h.MemoryId);
-                return (world, session, ToolOutcome.Ok(CephalonTools.Cap(string.Join("\n", lines))));
+                var cfg = world.MemoryConfig;
+                if (cfg.EmbedEndpoint.Length == 0)
+                    return (world, session, ToolOutcome.Ok(Search(world, stores, text, k, default)));
+                // Search by meaning too: the query is embedded first, the search runs when the vector comes back.
+                var meta = Meta(id).Add(PurposeKey, ToolPurpose).Add(ToolCallKey, call.Id).Add("query", text).Add("k", Num(k));
+                var next = world.Do(new LlmEmbed(cfg.EmbedEndpoint, cfg.EmbedModel, [text]) { Meta = meta });
+                return (next, session, ToolOutcome.Awaiting(next.Effects[^1].Id));
             }
             case CephalonTools.MemoryPin:
             {
@@ -436,6 +453,24 @@ public static class CephalonSystem
             default:
                 return (world, session, ToolOutcome.Error($"tool '{call.Name}' is unknown"));
         }
+    }
+
+    private static string SearchFromMeta(World world, IStoreReader stores, ImmutableSortedDictionary<string, string> meta, ImmutableArray<float> vector) =>
+        Search(world, stores, meta.GetValueOrDefault("query", ""),
+            int.TryParse(meta.GetValueOrDefault("k"), NumberStyles.None, CultureInfo.InvariantCulture, out var k) ? k : 5, vector);
+
+    /// <summary>The memory_search tool's answer: one line per memory, best first, with its id for pinning.</summary>
+    private static string Search(World world, IStoreReader stores, string text, int k, ImmutableArray<float> vector)
+    {
+        var keys = Tagger.Tag(text, new TagContext("cephalon"), world.MemoryConfig.Lexicon).Keys;
+        var query = new RetrievalQuery(text, vector.IsDefault ? [] : vector, [.. keys], world.TimeMs, k) { Model = world.MemoryConfig.EmbedModel, ExcludeKinds = NotRelated };
+        var hits = MemoryRetrieval.Search(stores, query);
+        if (hits.Count == 0)
+            return "no memories match";
+        var lines = hits.Select(h => stores.GetMemory(h.MemoryId) is { } m
+            ? string.Create(CultureInfo.InvariantCulture, $"{m.Id} (score {h.Score:0.000}): {Render(m)}")
+            : h.MemoryId);
+        return CephalonTools.Cap(string.Join("\n", lines));
     }
 
     private static TranscriptEntry Transcript(string name, string arguments, string result, bool isError, SessionTurn turn, string effectId, long nowMs) =>
@@ -508,7 +543,7 @@ public static class CephalonSystem
         var what = memory.Kind == MemoryIngestSystem.SpamAggregateKind
             ? $"[repeated {memory.Source.GetValueOrDefault("count", "?")} times] {memory.Text}"
             : memory.Kind.StartsWith("cephalon.", StringComparison.Ordinal) ? $"[{memory.Kind["cephalon.".Length..]}] {memory.Text}" : memory.Text;
-        return Cut($"{when}{where}{who} {what}", MaxLineChars, fromEnd: false);
+        return Cut($"{when}{where}{who} {what}".ReplaceLineEndings(" "), MaxLineChars, fromEnd: false);
     }
 
     private static string ContentHash(Memory memory) =>

@@ -9,8 +9,8 @@ using Promethean.Core.Effects;
 namespace Promethean.Llm.Builtin;
 
 /// <summary>
-/// The offline answer to a cephalon turn. It speaks only when addressed (the cephalon's name in the newest
-/// message, or a line starting with <c>!</c>); otherwise it stays silent. A question about the past ("what did
+/// The offline answer to a cephalon turn. It speaks only when addressed (the cephalon's name in a message
+/// since its last answer, or a line starting with <c>!</c>); otherwise it stays silent. A question about the past ("what did
 /// ...", "remember", "search") first calls <c>memory_search</c> when the tool is offered; the answer quotes
 /// the best memories found, from the tool result or from the related section of its context.
 /// </summary>
@@ -23,8 +23,10 @@ public sealed partial class CephalonTurnResponder : IBuiltinResponder
     public BuiltinReply Respond(LlmChat chat)
     {
         var name = chat.Meta.GetValueOrDefault("cephalon.name", "");
-        var lastUser = chat.Messages.LastOrDefault(m => m.Role == "user");
-        if (lastUser is null || !Addressed(lastUser.Content, name))
+        // The lines since its last answer are new to it; it answers the newest one addressed to it.
+        var lastAnswer = chat.Messages.ToList().FindLastIndex(m => m.Role == "assistant" && (m.ToolCalls is null || m.ToolCalls.Value.IsEmpty));
+        var lastUser = chat.Messages.Skip(lastAnswer + 1).LastOrDefault(m => m.Role == "user" && Addressed(m.Content, name));
+        if (lastUser is null)
             return new BuiltinReply(SilenceToken);
         var question = Question(lastUser.Content, name);
 
@@ -36,9 +38,11 @@ public sealed partial class CephalonTurnResponder : IBuiltinResponder
         }
 
         var text = new StringBuilder();
-        var found = toolResults.Count > 0
-            ? toolResults.SelectMany(t => t.Content.Split('\n')).Where(l => l.Length > 0 && !l.StartsWith("error:", StringComparison.Ordinal)).ToList()
-            : Related(chat);
+        var found = (toolResults.Count > 0
+                ? toolResults.SelectMany(t => t.Content.Split('\n')).Where(l => l.Length > 0 && !l.StartsWith("error:", StringComparison.Ordinal)).Select(StripScore)
+                : Related(chat))
+            .Where(l => !OwnWords().IsMatch(l))
+            .ToList();
         if (found.Count == 0 || (found.Count == 1 && found[0] == "no memories match"))
         {
             text.Append("I have nothing on \"").Append(Short(question, 120)).Append("\" yet.");
@@ -83,10 +87,21 @@ public sealed partial class CephalonTurnResponder : IBuiltinResponder
             .SelectMany(m => m.Content.Split('\n').Skip(1))
             .Select(l => l.StartsWith("- ", StringComparison.Ordinal) ? l[2..] : l)];
 
+    /// <summary>A search result line without its "id (score x): " prefix.</summary>
+    private static string StripScore(string line)
+    {
+        var i = line.IndexOf("): ", StringComparison.Ordinal);
+        return i > 0 && line.AsSpan(0, i).Contains("(score ", StringComparison.Ordinal) ? line[(i + 3)..] : line;
+    }
+
     private static string Short(string s, int max) => s.Length <= max ? s : s[..max] + "…";
 
     [GeneratedRegex(@"\b(what|who|when|where|which|remember|recall|search|find|did|said|told|know)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex MemoryWords();
+
+    /// <summary>Its own earlier words (replies, reports) are not evidence: it quotes what people said.</summary>
+    [GeneratedRegex(@"\[(reply|report|tool-call|tool-result)\]")]
+    private static partial Regex OwnWords();
 
     [GeneratedRegex(@"\s+")]
     private static partial Regex Spaces();

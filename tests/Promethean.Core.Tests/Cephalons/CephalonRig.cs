@@ -44,7 +44,7 @@ internal sealed class CephalonRig : IDisposable
 
     public SqliteStore Store { get; } = SqliteStore.InMemory();
 
-    public World World { get; private set; }
+    public World World { get; set; }
 
     public EntityId Talk { get; }
 

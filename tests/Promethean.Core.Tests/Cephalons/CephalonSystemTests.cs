@@ -193,4 +193,25 @@ public sealed class CephalonSystemTests
         DebugStatsSystem.CountersOf(rig.World)["cephalon.turn.skipped.budget"].ShouldBe(1);
         rig.TalkSession.Turn.ShouldBeNull();
     }
+
+    [Fact]
+    public void Update_QueueWithSeveralChannels_ATurnTakesTheOldestChannelAndRepliesThere()
+    {
+        using var rig = new CephalonRig(new SessionProfile("", [], "", "", 0, true));
+        rig.World = rig.World with
+        {
+            Sessions = rig.World.Sessions.SetItem(rig.Talk, rig.TalkSession with { Subscriptions = new SessionSubscriptions([], ["42", "43"]) }),
+        };
+        rig.Step(CephalonRig.Message("a", "ada", "Duck, in 42?", channel: "42"), CephalonRig.Message("b", "bob", "Duck, in 43?", channel: "43"));
+
+        rig.Single<LlmEmbed>(rig.Talk).Inputs[0].ShouldBe("Duck, in 42?");
+        rig.TalkSession.Queue.ShouldHaveSingleItem().ShouldBeOfType<DiscordMessageNew>().ChannelId.ShouldBe("43");
+        rig.Step(CephalonRig.Vector(rig.Single<LlmEmbed>(rig.Talk)));
+        rig.Step(CephalonRig.Answer(rig.Single<LlmChat>(rig.Talk), "Yes, 42."));
+        rig.Single<DiscordSend>(rig.Talk).ChannelId.ShouldBe("42");
+
+        rig.Step();
+        rig.Single<LlmEmbed>(rig.Talk).Inputs[0].ShouldBe("Duck, in 43?");
+        rig.TalkSession.Turn!.ReplyChannel.ShouldBe("43");
+    }
 }

@@ -15,6 +15,9 @@ public sealed class ToolLoopTests
     private static LlmChat RoundTrip(CephalonRig rig, LlmChat chat, params ToolCall[] calls)
     {
         rig.Step(CephalonRig.Answer(chat, "", calls));
+        var searches = rig.World.Effects.OfType<LlmEmbed>().Where(e => e.Meta.GetValueOrDefault("purpose") == CephalonSystem.ToolPurpose).ToList();
+        if (searches.Count > 0)
+            rig.Step([.. searches.Select(CephalonRig.Vector)]);
         if (rig.TalkSession.Turn is { Phase: TurnPhase.Continuing })
             rig.Step();
         return rig.Single<LlmChat>(rig.Talk);
@@ -31,6 +34,10 @@ public sealed class ToolLoopTests
 
         rig.Step(CephalonRig.Answer(chat, "", Call(CephalonTools.MemorySearch, """{"query":"password rotates"}""")));
         rig.Events<ToolCalled>().ShouldHaveSingleItem().Name.ShouldBe(CephalonTools.MemorySearch);
+        var embed = rig.Single<LlmEmbed>(rig.Talk);
+        embed.Inputs.ShouldBe(["password rotates"], "the search embeds its query to search by meaning");
+        rig.TalkSession.Turn!.Phase.ShouldBe(TurnPhase.Tooling);
+        rig.Step(CephalonRig.Vector(embed));
         var result = rig.Events<ToolResult>().ShouldHaveSingleItem();
         result.IsError.ShouldBeFalse();
         result.Content.ShouldContain("rotates every Monday");
@@ -199,5 +206,20 @@ public sealed class ToolLoopTests
         rig.Step(CephalonRig.Answer(second, "Done looping.", Call(CephalonTools.MemorySearch, """{"query":"again"}""", "c9")));
         rig.Single<DiscordSend>(rig.Talk).Content.ShouldBe("Done looping.");
         rig.TalkSession.Turn.ShouldBeNull();
+    }
+
+    [Fact]
+    public void MemorySearch_EmbeddingFails_FallsBackToKeywordsAndAssociations()
+    {
+        using var rig = new CephalonRig();
+        rig.Step(CephalonRig.Message("fact", "brian", "The canary deploy goes to eu-west first.", rig.TimeMs, channel: "43"));
+        var chat = rig.AskUntilChat("Duck, where does the canary go?");
+        rig.Step(CephalonRig.Answer(chat, "", Call(CephalonTools.MemorySearch, """{"query":"canary deploy"}""")));
+        var embed = rig.Single<LlmEmbed>(rig.Talk);
+        rig.Step(new EffectError(embed.Id, "llm/embed", "embedding server down") { Meta = embed.Meta });
+
+        var result = rig.Events<ToolResult>().ShouldHaveSingleItem();
+        result.IsError.ShouldBeFalse();
+        result.Content.ShouldContain("eu-west first");
     }
 }

@@ -3,10 +3,10 @@ using System.Globalization;
 using Promethean.Core.Events;
 using Promethean.Runtime;
 
-namespace Promethean.Cli;
+namespace Promethean.Runtime.Tests;
 
 /// <summary>
-/// A bundled, deterministic day of Discord traffic for the demo run: three channels, people and a
+/// A deterministic day of Discord traffic for the lockstep tests: three channels, people and a
 /// bot, with the gateway's re-deliveries (same message id twice) that ingest must drop.
 /// </summary>
 public static class DemoScript
