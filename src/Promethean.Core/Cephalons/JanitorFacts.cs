@@ -97,9 +97,15 @@ public static class JanitorFacts
             var calls = Delta(now, before, "llm." + key + ".calls", w.Calls);
             var tokens = Delta(now, before, "llm." + key + ".tokens", w.PromptTokens + w.CompletionTokens);
             var errors = Delta(now, before, "llm." + key + ".errors", w.Errors);
-            text.Append("- ").Append(key.Replace("|", " on ", StringComparison.Ordinal)).Append(": ").Append(Num(calls)).Append(" calls, ")
-                .Append(Num(tokens)).Append(" tokens, ").Append(Num(errors)).Append(" errors, p95 ")
-                .Append(Num(w.LatencyP95)).Append(" ms\n");
+            var toolCalls = Delta(now, before, "llm." + key + ".tools", w.ToolCalls);
+            var toolErrors = Delta(now, before, "llm." + key + ".tool-errors", w.ToolErrors);
+            text.Append("- ").Append(key.Replace("|-", "", StringComparison.Ordinal).Replace("|", " on ", StringComparison.Ordinal)).Append(": ");
+            if (w.Calls > 0)
+                text.Append(Num(calls)).Append(" calls, ").Append(Num(tokens)).Append(" tokens, ").Append(Num(errors)).Append(" errors, p95 ")
+                    .Append(Num(w.LatencyP95)).Append(" ms");
+            if (w.ToolCalls > 0)
+                text.Append(w.Calls > 0 ? "; " : "").Append(Num(toolCalls)).Append(" tool calls, ").Append(Num(toolErrors)).Append(" failed");
+            text.Append('\n');
         }
         var plan = CompactionPlanner.Plan(world, stores);
         text.Append("\n## Compaction plan\n");

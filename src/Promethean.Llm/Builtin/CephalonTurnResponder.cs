@@ -41,7 +41,7 @@ public sealed partial class CephalonTurnResponder : IBuiltinResponder
         var found = (toolResults.Count > 0
                 ? toolResults.SelectMany(t => t.Content.Split('\n')).Where(l => l.Length > 0 && !l.StartsWith("error:", StringComparison.Ordinal)).Select(StripScore)
                 : Related(chat))
-            .Where(l => !OwnWords().IsMatch(l))
+            .Where(l => !OwnWords().IsMatch(l) && !l.EndsWith(Message(lastUser.Content), StringComparison.Ordinal))
             .ToList();
         if (found.Count == 0 || (found.Count == 1 && found[0] == "no memories match"))
         {
