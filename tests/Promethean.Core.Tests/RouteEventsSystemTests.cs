@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Promethean.Core.Components;
 using Promethean.Core.Events;
 using Promethean.Core.Systems;
@@ -46,5 +47,33 @@ public sealed class RouteEventsSystemTests
         var world = TestWorld.WithSession("s", out var id, channels: ["*"]);
         world = world with { Sessions = world.Sessions.SetItem(id, world.Sessions[id] with { Status = SessionStatus.Ready }) };
         RouteEventsSystem.Update(TestWorld.Tick(world, 1, Msg("1", "a")), store).EventsOut.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void Update_SoftSubscription_DeliversMessagesWhoseWeightedTagsReachTheThreshold()
+    {
+        using var store = SqliteStore.InMemory();
+        var world = TestWorld.WithSession("ops", out var id, channels: ["10"]);
+        world = world with
+        {
+            Sessions = world.Sessions.SetItem(id, world.Sessions[id] with
+            {
+                Subscriptions = world.Sessions[id].Subscriptions with
+                {
+                    Soft = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, [new KeyValuePair<string, double>("deploy", 0.6), new("tag:outage", 0.6), new("author:u-carol", 0.5)]),
+                    SoftThreshold = 1.0,
+                },
+            }),
+        };
+        DiscordMessageNew Say(string id, string author, string text) => new(id, "99", null, author, author, false, text, 0);
+        var next = RouteEventsSystem.Update(TestWorld.Tick(world, 1,
+            Say("1", "u-bob", "the #deploy caused an #outage"),
+            Say("2", "u-bob", "the #deploy went fine"),
+            Say("3", "u-carol", "about the #deploy"),
+            Say("4", "u-bob", "lunch?"),
+            Msg("5", "10")), store);
+
+        next.Sessions[id].Queue.Cast<DiscordMessageNew>().Select(m => m.MessageId).ShouldBe(["1", "3", "5"],
+            "1.2 and 1.1 reach the threshold, 0.6 and 0 do not; hard subscriptions still deliver");
     }
 }

@@ -50,6 +50,14 @@ public sealed record SessionSubscriptions(
     ImmutableSortedSet<string> Channels)
 {
     public static readonly SessionSubscriptions None = new([], []);
+
+    /// <summary>
+    /// Soft subscriptions: weights of tags (<c>rust</c>) or nexus keys (<c>tag:rust</c>, <c>author:123</c>) as the
+    /// tagger derives them from a message; a message whose matched weights add up to <see cref="SoftThreshold"/> is delivered.
+    /// </summary>
+    public ImmutableSortedDictionary<string, double> Soft { get; init; } = ImmutableSortedDictionary<string, double>.Empty;
+
+    public double SoftThreshold { get; init; } = 1.0;
 }
 
 /// <summary>Per-session limits checked before any LLM or tool call is emitted.</summary>

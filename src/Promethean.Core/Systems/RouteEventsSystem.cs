@@ -1,12 +1,14 @@
 using System.Collections.Immutable;
 using Promethean.Core.Components;
 using Promethean.Core.Events;
+using Promethean.Core.Ingest;
 
 namespace Promethean.Core.Systems;
 
 /// <summary>
 /// seed sys.route-events->sessions: delivers inbound events to the sessions whose hard subscriptions
-/// match (event type, or Discord channel), into bounded queues; an idle session with work becomes ready.
+/// match (event type, or Discord channel) or whose soft subscriptions (weighted tags and keys of a
+/// message) reach their threshold, into bounded queues; an idle session with work becomes ready.
 /// </summary>
 public static class RouteEventsSystem
 {
@@ -32,6 +34,19 @@ public static class RouteEventsSystem
             }
         }
 
+        // Tags for soft subscriptions, computed once per message and only when some session asks.
+        var tagged = new Dictionary<int, TagSet>();
+        var lexicon = world.MemoryConfig.Lexicon;
+        TagSet TagsOf(int i)
+        {
+            if (!tagged.TryGetValue(i, out var set))
+            {
+                var m = (DiscordMessageNew)world.EventsIn[i];
+                tagged[i] = set = Tagger.Tag(TextNormalizer.Normalize(m.Content), new TagContext("discord", m.ChannelId, m.AuthorId, m.AuthorIsBot), lexicon);
+            }
+            return set;
+        }
+
         var sessions = world.Sessions.ToBuilder();
         var ready = new List<Event>();
         foreach (var (id, session) in world.Sessions)
@@ -45,6 +60,14 @@ public static class RouteEventsSystem
             else
                 foreach (var channel in subs.Channels)
                     hits.UnionWith(byChannel.GetValueOrDefault(channel) ?? []);
+            if (!subs.Soft.IsEmpty)
+            {
+                foreach (var i in messages)
+                {
+                    if (!hits.Contains(i) && SoftScore(subs, TagsOf(i)) >= subs.SoftThreshold)
+                        hits.Add(i);
+                }
+            }
             if (hits.Count == 0)
                 continue;
             var matched = hits.Select(i => world.EventsIn[i]).ToList();
@@ -58,6 +81,10 @@ public static class RouteEventsSystem
         }
         return (world with { Sessions = sessions.ToImmutable() }).Emit(ready);
     }
+
+    /// <summary>Sum of the weights of the soft predicates a message's tags or keys match.</summary>
+    public static double SoftScore(SessionSubscriptions subscriptions, TagSet tags) =>
+        subscriptions.Soft.Where(p => tags.Tags.Contains(p.Key) || tags.Keys.Contains(p.Key)).Sum(p => p.Value);
 
     private static void Index(Dictionary<string, List<int>> index, string key, int position)
     {

@@ -143,6 +143,8 @@ public static class ConfigLoader
                     yield return $"{key}:QueueCapacity must be at least 1";
                 if (s.RecentCapacity < 1)
                     yield return $"{key}:RecentCapacity must be at least 1";
+                if (s.SoftThreshold <= 0 || s.Soft.Values.Any(w => double.IsNaN(w) || double.IsInfinity(w)))
+                    yield return $"{key}: SoftThreshold must be positive and Soft weights finite numbers";
                 if (s.MaxToolRounds < 1)
                     yield return $"{key}:MaxToolRounds must be at least 1";
                 if (s.CadenceSeconds is < 0)

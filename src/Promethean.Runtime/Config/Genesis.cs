@@ -23,7 +23,11 @@ public static class Genesis
                     s.Name, cephalonId, s.Circuit,
                     new SessionSubscriptions(
                         ImmutableSortedSet.CreateRange(StringComparer.Ordinal, s.EventTypes),
-                        ImmutableSortedSet.CreateRange(StringComparer.Ordinal, s.Channels)),
+                        ImmutableSortedSet.CreateRange(StringComparer.Ordinal, s.Channels))
+                    {
+                        Soft = s.Soft.ToImmutableSortedDictionary(StringComparer.Ordinal),
+                        SoftThreshold = s.SoftThreshold,
+                    },
                     [], [], [.. s.Pins], s.Focus,
                     new SessionBudgets(s.LlmCallsPerMinute, s.TokensPerMinute, s.TokensPerDay, s.ToolCallsPerTurn), SessionStatus.Idle)
                 {

@@ -74,6 +74,12 @@ public sealed class SessionConfig
     /// <summary>Event types always delivered (hard subscriptions), e.g. <c>timer/tick</c>.</summary>
     public List<string> EventTypes { get; set; } = [];
 
+    /// <summary>Soft subscriptions: weight per tag (<c>rust</c>) or nexus key (<c>tag:rust</c>, <c>author:ID</c>) of a message.</summary>
+    public Dictionary<string, double> Soft { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>A message is delivered when the weights of the soft predicates it matches add up to this.</summary>
+    public double SoftThreshold { get; set; } = 1.0;
+
     public int QueueCapacity { get; set; } = 256;
 
     /// <summary>Share of LLM turns under contention, relative to the other sessions of the cephalon.</summary>
