@@ -8,7 +8,8 @@ public sealed class ConfigTests
     public void Load_NoFile_GivesEmbeddedDefaults()
     {
         var config = ConfigLoader.Load(null);
-        config.Fs.Roots.ShouldBe(["docs/notes"]);
+        config.Fs.Roots.ShouldBe(["docs/notes", "reports"], "the janitor's report folder is written to, so it is a root");
+        config.Fs.Watch.ShouldBe(["docs/notes"], "reports are memories already; the watcher does not read them back");
         config.Cephalons.ShouldHaveSingleItem().Name.ShouldBe("Duck");
         config.Timers.ShouldContainKey("janitor");
     }

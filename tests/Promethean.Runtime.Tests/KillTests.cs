@@ -93,7 +93,13 @@ public sealed class KillTests
     /// <summary>Notes on disk plus a script: Discord traffic and file events that need fs/read effects.</summary>
     private static string WriteWorkspace(TempDir dir)
     {
-        File.WriteAllText(dir.Combine("config.json"), """{ "Engine": { "StatusEverySeconds": 0, "SnapshotEveryTicks": 50 }, "Sentinel": { "Enabled": false } }""");
+        File.WriteAllText(dir.Combine("config.json"), """
+            {
+              "Engine": { "StatusEverySeconds": 0, "SnapshotEveryTicks": 50 },
+              "Sentinel": { "Enabled": false },
+              "Cephalons": [ { "Name": "Duck", "Sessions": [ { "Name": "janitor", "Role": "janitor", "EventTypes": [ "timer/tick" ] } ] } ]
+            }
+            """);
         var files = new List<FsFileCreated>();
         for (var i = 0; i < 40; i++)
         {

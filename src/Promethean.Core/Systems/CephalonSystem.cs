@@ -114,7 +114,7 @@ public static class CephalonSystem
 
         var cfg = world.MemoryConfig;
         if (cfg.EmbedEndpoint.Length == 0 || query.Length == 0)
-            return Assemble(Put(world, id, session), stores, id, default);
+            return Assemble(Put(world, id, session with { Turn = turn }), stores, id, default);
         var embed = new LlmEmbed(cfg.EmbedEndpoint, cfg.EmbedModel, [query]) { Meta = Meta(id).Add(PurposeKey, QueryPurpose) };
         var next = world.Do(embed);
         var embedId = next.Effects[^1].Id;

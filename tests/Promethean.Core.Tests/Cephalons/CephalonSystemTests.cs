@@ -214,4 +214,17 @@ public sealed class CephalonSystemTests
         rig.Single<LlmEmbed>(rig.Talk).Inputs[0].ShouldBe("Duck, in 43?");
         rig.TalkSession.Turn!.ReplyChannel.ShouldBe("43");
     }
+
+    [Fact]
+    public void Update_EmbeddingsOff_AssemblesAndCallsInTheGrantTick()
+    {
+        using var rig = new CephalonRig();
+        rig.World = rig.World.Spawn(out var settings) is var w
+            ? w with { MemorySettings = w.MemorySettings.Add(settings, MemorySettings.Default with { EmbedEndpoint = "" }) }
+            : rig.World;
+        rig.Step(CephalonRig.Message("m1", "ada", "Duck, no vectors today?"));
+
+        rig.World.Effects.OfType<LlmEmbed>().ShouldBeEmpty();
+        rig.Single<LlmChat>(rig.Talk).Messages[^1].Content.ShouldContain("no vectors today");
+    }
 }
