@@ -350,7 +350,10 @@ public sealed class MemoryScenario : IScenario
                     store.ApplyStoreEffects(effects);
                 }
             }
-            var output = Exec(Environment.ProcessPath!, $"--rss-probe {db}", dir.FullName);
+            // Run as `dotnet Promethean.Bench.dll` the process is the dotnet host, which needs the assembly named.
+            var host = Environment.ProcessPath!;
+            var probe = Path.GetFileNameWithoutExtension(host) == "dotnet" ? $"{typeof(MemoryScenario).Assembly.Location} --rss-probe {db}" : $"--rss-probe {db}";
+            var output = Exec(host, probe, dir.FullName);
             var mb = double.Parse(output!.Trim().Split('\n')[^1], CultureInfo.InvariantCulture);
             return new Metric("rss_mb_100k_memories", mb, "MB", "<= 400",
                 "fresh process: SQLite store with 100k memories (FTS5, nexus) open, 100k x 384-d vectors in the exact index, 100k memory mirrors in the world; RSS after a full GC");
