@@ -34,8 +34,7 @@ internal sealed class HnswStoreReader : IStoreReader, IDisposable
             _index.Dispose();
         }
         _index = new HnswVectorIndex(dims);
-        foreach (var (id, vector) in store.ReadVectors(model, kind))
-            _index.Upsert(id, vector);
+        _index.UpsertMany([.. store.ReadVectors(model, kind)], Environment.ProcessorCount);
         _index.Save(file);
     }
 

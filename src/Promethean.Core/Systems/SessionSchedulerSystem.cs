@@ -21,54 +21,78 @@ public static class SessionSchedulerSystem
     public static World Update(World world, IStoreReader stores)
     {
         var ledgers = world.Ledgers.ToBuilder();
-        foreach (var (id, _) in world.Sessions)
-        {
-            if (!ledgers.ContainsKey(id))
-                ledgers[id] = SessionLedger.Start(1);
-        }
         Settle(world, ledgers);
+        var rows = Rows(world.Sessions, ledgers);
 
         var grants = new List<Event>();
         var visit = world.Tick * 1_000_000;
+        var members = new List<int>();
+        var candidates = new List<(long LastVisit, long Id, int Row)>();
         foreach (var (cephalonId, cephalon) in world.Cephalons)
         {
-            var members = cephalon.Sessions.Where(world.Sessions.ContainsKey).ToList();
-            var slots = cephalon.Policy.MaxLlmCallsInFlight - members.Count(s => ledgers[s].InFlightEffect is not null);
+            members.Clear();
+            var inFlight = 0;
+            var hint = -1;
+            foreach (var sessionId in cephalon.Sessions)
+            {
+                hint = Find(rows, sessionId, hint);
+                if (hint < 0)
+                {
+                    hint = -1;
+                    continue;
+                }
+                members.Add(hint);
+                if (rows[hint].Ledger.InFlightEffect is not null)
+                    inFlight++;
+            }
+            var slots = cephalon.Policy.MaxLlmCallsInFlight - inFlight;
             if (slots <= 0 || members.Count == 0)
                 continue;
-            var quantum = members.Max(s => ledgers[s].Weight);
-            var candidates = members
-                .Where(s => IsCandidate(world.Sessions[s], ledgers[s], world.TimeMs))
-                .OrderBy(s => ledgers[s].LastVisit).ThenBy(s => s)
-                .ToList();
+            var quantum = int.MinValue;
+            candidates.Clear();
+            foreach (var r in members)
+            {
+                quantum = Math.Max(quantum, rows[r].Ledger.Weight);
+                if (IsCandidate(rows[r].Session, rows[r].Ledger, world.TimeMs))
+                    candidates.Add((rows[r].Ledger.LastVisit, rows[r].Id.Value, r));
+            }
             // Rounds repeat within the tick while slots are free, so a light session alone is not kept waiting
             // for ticks that may never come; deficits carry over, so shares stay proportional to the weights.
             while (slots > 0 && candidates.Count > 0)
             {
-                var granted = new List<EntityId>();
-                foreach (var sessionId in candidates)
+                candidates.Sort();
+                var next = 0;
+                for (var c = 0; c < candidates.Count; c++)
                 {
+                    var (_, id, r) = candidates[c];
                     if (slots == 0)
-                        break;
-                    var ledger = ledgers[sessionId];
+                    {
+                        candidates[next++] = (rows[r].Ledger.LastVisit, id, r);
+                        continue;
+                    }
+                    var ledger = rows[r].Ledger;
                     ledger = ledger with { Deficit = ledger.Deficit + ledger.Weight, LastVisit = ++visit };
                     if (ledger.Deficit >= quantum)
                     {
                         ledger = ledger with { Deficit = ledger.Deficit - quantum };
-                        grants.Add(new SessionTurnGranted(sessionId, world.Sessions[sessionId].Name, ledger.LastVisit));
-                        granted.Add(sessionId);
+                        grants.Add(new SessionTurnGranted(rows[r].Id, rows[r].Session.Name, ledger.LastVisit));
                         slots--;
+                        Set(rows, r, ledger, ledgers);
+                        continue;
                     }
-                    ledgers[sessionId] = ledger;
+                    Set(rows, r, ledger, ledgers);
+                    candidates[next++] = (ledger.LastVisit, id, r);
                 }
-                candidates.RemoveAll(granted.Contains);
-                candidates.Sort((a, b) => ledgers[a].LastVisit.CompareTo(ledgers[b].LastVisit));
+                candidates.RemoveRange(next, candidates.Count - next);
             }
-            foreach (var sessionId in members.Where(s => !HasWork(world.Sessions[s]) && ledgers[s].Deficit != 0))
-                ledgers[sessionId] = ledgers[sessionId] with { Deficit = 0 };
+            foreach (var r in members)
+            {
+                if (!HasWork(rows[r].Session) && rows[r].Ledger.Deficit != 0)
+                    Set(rows, r, rows[r].Ledger with { Deficit = 0 }, ledgers);
+            }
         }
-        var next = (world with { Ledgers = ledgers.ToImmutable() }).Emit(grants);
-        return WakeForCadence(next);
+        var scheduled = (world with { Ledgers = ledgers.ToImmutable() }).Emit(grants);
+        return WakeForCadence(scheduled);
     }
 
     /// <summary>
@@ -90,6 +114,63 @@ public static class SessionSchedulerSystem
             next = next.Do(new TimerWake(due) { Meta = meta }) with { Sessions = next.Sessions.SetItem(id, session with { WakeAtMs = due }) };
         }
         return next;
+    }
+
+    /// <summary>A session and its ledger as of this tick; kept in step with the ledger builder as visits change it.</summary>
+    private record struct Row(EntityId Id, Session Session, SessionLedger Ledger);
+
+    /// <summary>
+    /// Every session with its (settled) ledger, in id order, starting a ledger for a session that has none. One
+    /// walk over the two sorted maps side by side: with a thousand sessions, a lookup per session per cephalon
+    /// was most of the tick.
+    /// </summary>
+    private static Row[] Rows(ImmutableSortedDictionary<EntityId, Session> sessions, ImmutableSortedDictionary<EntityId, SessionLedger>.Builder ledgers)
+    {
+        var rows = new Row[sessions.Count];
+        var settled = ledgers.ToImmutable();
+        using var ledger = settled.GetEnumerator();
+        var more = ledger.MoveNext();
+        var i = 0;
+        foreach (var (id, session) in sessions)
+        {
+            while (more && ledger.Current.Key < id)
+                more = ledger.MoveNext();
+            if (more && ledger.Current.Key == id)
+            {
+                rows[i++] = new Row(id, session, ledger.Current.Value);
+                continue;
+            }
+            var started = SessionLedger.Start(1);
+            ledgers[id] = started;
+            rows[i++] = new Row(id, session, started);
+        }
+        return rows;
+    }
+
+    /// <summary>The row of <paramref name="id"/>, or -1; tries the row after <paramref name="hint"/> first, since a cephalon's sessions are usually spawned together.</summary>
+    private static int Find(Row[] rows, EntityId id, int hint)
+    {
+        if (hint + 1 < rows.Length && rows[hint + 1].Id == id)
+            return hint + 1;
+        int lo = 0, hi = rows.Length - 1;
+        while (lo <= hi)
+        {
+            var mid = lo + ((hi - lo) >> 1);
+            var c = rows[mid].Id.CompareTo(id);
+            if (c == 0)
+                return mid;
+            if (c < 0)
+                lo = mid + 1;
+            else
+                hi = mid - 1;
+        }
+        return -1;
+    }
+
+    private static void Set(Row[] rows, int r, SessionLedger ledger, ImmutableSortedDictionary<EntityId, SessionLedger>.Builder ledgers)
+    {
+        rows[r] = rows[r] with { Ledger = ledger };
+        ledgers[rows[r].Id] = ledger;
     }
 
     /// <summary>
