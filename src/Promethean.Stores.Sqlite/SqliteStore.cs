@@ -109,27 +109,43 @@ public sealed class SqliteStore : IStoreReader, IDisposable
 
     public long MemoryCount => Scalar<long>("SELECT count(*) FROM memories");
 
-    public bool HasContentHash(string channel, string contentHash, long fromMs, long toMs)
+    public IReadOnlySet<string> KnownSourceKeys(IReadOnlyCollection<string> sourceKeys)
     {
-        var cmd = Prepared("SELECT 1 FROM memory_dedupe WHERE channel = $c AND content_hash = $h AND created_ms BETWEEN $f AND $t LIMIT 1",
-            ("$c", channel), ("$h", contentHash), ("$f", fromMs), ("$t", toMs));
-        return cmd.ExecuteScalar() is not null;
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        if (sourceKeys.Count == 0)
+            return known;
+        var cmd = Prepared("SELECT source_key FROM memories WHERE source_key IN (SELECT value FROM json_each($k))", ("$k", JsonSerializer.Serialize(sourceKeys)));
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+            known.Add(r.GetString(0));
+        return known;
     }
 
-    public IReadOnlyList<ulong> SimHashes(string channel, long fromMs, long toMs)
+    public IReadOnlyDictionary<string, Memory> GetMemories(IReadOnlyCollection<string> ids)
     {
-        var cmd = Prepared("SELECT simhash FROM memory_dedupe WHERE channel = $c AND created_ms BETWEEN $f AND $t AND simhash IS NOT NULL ORDER BY created_ms, id",
+        var found = new Dictionary<string, Memory>(StringComparer.Ordinal);
+        if (ids.Count == 0)
+            return found;
+        var cmd = Prepared("SELECT * FROM memories WHERE id IN (SELECT value FROM json_each($k))", ("$k", JsonSerializer.Serialize(ids)));
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            var m = ReadMemory(r);
+            found[m.Id] = m;
+        }
+        return found;
+    }
+
+    public IReadOnlyList<DedupeEntry> DedupeEntries(string channel, long fromMs, long toMs)
+    {
+        var cmd = Prepared("SELECT created_ms, content_hash, simhash, family FROM memory_dedupe WHERE channel = $c AND created_ms BETWEEN $f AND $t ORDER BY created_ms, id",
             ("$c", channel), ("$f", fromMs), ("$t", toMs));
         using var r = cmd.ExecuteReader();
-        var list = new List<ulong>();
+        var list = new List<DedupeEntry>();
         while (r.Read())
-            list.Add(unchecked((ulong)r.GetInt64(0)));
+            list.Add(new DedupeEntry(r.GetInt64(0), r.GetString(1), r.IsDBNull(2) ? null : unchecked((ulong)r.GetInt64(2)), r.GetString(3)));
         return list;
     }
-
-    public long CountFamily(string family, long fromMs, long toMs) =>
-        (long)Prepared("SELECT count(*) FROM memory_dedupe WHERE family = $f AND created_ms BETWEEN $a AND $b",
-            ("$f", family), ("$a", fromMs), ("$b", toMs)).ExecuteScalar()!;
 
     public long KeyDegree(string key) =>
         Prepared("SELECT degree FROM nexus_degree WHERE key = $k", ("$k", key)).ExecuteScalar() is long d ? d : 0;

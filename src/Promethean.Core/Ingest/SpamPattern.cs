@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -55,7 +54,7 @@ public static partial class SpamPattern
     }
 
     public static string Family(string channel, string pattern) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(channel + "\n" + pattern)))[..32];
+        Sha256Hex.Of(channel + "\n" + pattern, 32);
 
     /// <summary>Pictographs, dingbats, variation selectors, zero-width joiners and skin tones count as emoji.</summary>
     private static bool IsEmoji(string s, int i, out int width)

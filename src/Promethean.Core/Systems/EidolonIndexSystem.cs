@@ -1,9 +1,8 @@
 using System.Collections.Immutable;
-using System.Security.Cryptography;
-using System.Text;
 using Promethean.Core.Components;
 using Promethean.Core.Effects;
 using Promethean.Core.Events;
+using Promethean.Core.Ingest;
 
 namespace Promethean.Core.Systems;
 
@@ -121,7 +120,7 @@ public static class EidolonIndexSystem
     };
 
     public static string DedupeKey(string model, string kind, string contentHash) =>
-        model + "|" + kind + "|" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(contentHash)))[..32];
+        model + "|" + kind + "|" + Sha256Hex.Of(contentHash, 32);
 
     private static int PendingCount(World world) => world.Jobs.Count(j => j.Value.Status is JobStatus.Pending or JobStatus.Running);
 }
