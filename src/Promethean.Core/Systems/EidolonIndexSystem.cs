@@ -23,7 +23,7 @@ public static class EidolonIndexSystem
         var cfg = world.MemoryConfig;
         var created = world.EventsThisTick.OfType<MemoryCreated>().ToList();
         var embed = cfg.EmbedEndpoint.Length > 0;
-        if (created.Count == 0 && (!embed || PendingCount(world) >= cfg.MaxPendingJobs))
+        if (created.Count == 0 && (!embed || QueueIsFull(world, cfg.MaxPendingJobs)))
             return world;
 
         var next = world;
@@ -122,5 +122,7 @@ public static class EidolonIndexSystem
     public static string DedupeKey(string model, string kind, string contentHash) =>
         model + "|" + kind + "|" + Sha256Hex.Of(contentHash, 32);
 
-    private static int PendingCount(World world) => world.Jobs.Count(j => j.Value.Status is JobStatus.Pending or JobStatus.Running);
+    /// <summary>Whether at least <paramref name="max"/> jobs are pending or running; stops counting there (the table can be large).</summary>
+    private static bool QueueIsFull(World world, int max) =>
+        world.Jobs.Values.Where(j => j.Status is JobStatus.Pending or JobStatus.Running).Take(max).Count() >= max;
 }
