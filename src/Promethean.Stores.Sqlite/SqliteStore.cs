@@ -84,9 +84,9 @@ public sealed class SqliteStore : IStoreReader, IDisposable
         CREATE TABLE IF NOT EXISTS memory_dedupe(
             id TEXT PRIMARY KEY, channel TEXT NOT NULL, content_hash TEXT NOT NULL, simhash INTEGER,
             family TEXT NOT NULL, created_ms INTEGER NOT NULL);
-        CREATE INDEX IF NOT EXISTS memory_dedupe_hash ON memory_dedupe(channel, content_hash, created_ms);
         CREATE INDEX IF NOT EXISTS memory_dedupe_time ON memory_dedupe(channel, created_ms, id);
-        CREATE INDEX IF NOT EXISTS memory_dedupe_family ON memory_dedupe(family, created_ms);
+        DROP INDEX IF EXISTS memory_dedupe_hash;
+        DROP INDEX IF EXISTS memory_dedupe_family;
         CREATE VIRTUAL TABLE IF NOT EXISTS memories_fts USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');
         CREATE TABLE IF NOT EXISTS nexus(
             key TEXT NOT NULL, memory_id TEXT NOT NULL, created_ms INTEGER NOT NULL, PRIMARY KEY(key, memory_id)) WITHOUT ROWID;
@@ -331,18 +331,23 @@ public sealed class SqliteStore : IStoreReader, IDisposable
         }
     }
 
+    /// <summary>
+    /// Links a memory under all its keys in two statements (not two per key): degrees first, counting
+    /// only the keys it is not yet linked under, then the postings. The keys are a set, so distinct.
+    /// </summary>
     private void Link(NexusLink link)
     {
-        foreach (var key in link.Keys)
-        {
-            var added = Prepared("INSERT OR IGNORE INTO nexus(key, memory_id, created_ms) VALUES($k, $m, $t)",
-                ("$k", key), ("$m", link.MemoryId), ("$t", link.CreatedMs)).ExecuteNonQuery();
-            if (added == 1)
-            {
-                Prepared("INSERT INTO nexus_degree(key, degree) VALUES($k, 1) ON CONFLICT(key) DO UPDATE SET degree = degree + 1", ("$k", key))
-                    .ExecuteNonQuery();
-            }
-        }
+        if (link.Keys.IsEmpty)
+            return;
+        var keys = JsonSerializer.Serialize(link.Keys);
+        Prepared("""
+            INSERT INTO nexus_degree(key, degree)
+            SELECT k.value, 1 FROM json_each($k) AS k
+            WHERE NOT EXISTS (SELECT 1 FROM nexus WHERE key = k.value AND memory_id = $m)
+            ON CONFLICT(key) DO UPDATE SET degree = degree + 1
+            """, ("$k", keys), ("$m", link.MemoryId)).ExecuteNonQuery();
+        Prepared("INSERT OR IGNORE INTO nexus(key, memory_id, created_ms) SELECT value, $m, $t FROM json_each($k)",
+            ("$k", keys), ("$m", link.MemoryId), ("$t", link.CreatedMs)).ExecuteNonQuery();
     }
 
     private void PutVector(VectorPut vp)
@@ -544,8 +549,14 @@ public sealed class SqliteStore : IStoreReader, IDisposable
         return sb.Append(']').ToString();
     }
 
-    public static ImmutableArray<Event> ParseEvents(string json) =>
-        [.. JsonNode.Parse(json)!.AsArray().Select(n => CanonicalJson.DeserializeEvent(n!.ToJsonString()))];
+    public static ImmutableArray<Event> ParseEvents(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var events = ImmutableArray.CreateBuilder<Event>(doc.RootElement.GetArrayLength());
+        foreach (var element in doc.RootElement.EnumerateArray())
+            events.Add(CanonicalJson.EventFromElement(element));
+        return events.MoveToImmutable();
+    }
 
     // ---- plumbing ----------------------------------------------------------------------------
 

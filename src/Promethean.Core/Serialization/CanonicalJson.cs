@@ -93,11 +93,22 @@ public static class CanonicalJson
     public static Event EventFromNode(JsonObject node)
     {
         var type = node["type"]?.GetValue<string>() ?? throw new JsonException("event has no \"type\"");
-        var clr = TypeRegistry.EventType(type) ?? (type.EndsWith(".error", StringComparison.Ordinal) ? typeof(EffectError) : null);
-        if (clr is null)
-            throw new JsonException($"unknown event type '{type}'");
-        return (Event)(node.Deserialize(clr, Options) ?? throw new JsonException($"event '{type}' is null"));
+        return (Event)(node.Deserialize(EventClrType(type), Options) ?? throw new JsonException($"event '{type}' is null"));
     }
+
+    /// <summary>Reads one event of a parsed array (the journal's events in) without re-parsing it.</summary>
+    public static Event EventFromElement(JsonElement element)
+    {
+        var type = element.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String
+            ? t.GetString()!
+            : throw new JsonException("event has no \"type\"");
+        var clr = EventClrType(type);
+        return (Event)(element.Deserialize(clr, Options) ?? throw new JsonException($"event '{type}' is null"));
+    }
+
+    private static Type EventClrType(string type) =>
+        TypeRegistry.EventType(type) ?? (type.EndsWith(".error", StringComparison.Ordinal) ? typeof(EffectError) : null)
+        ?? throw new JsonException($"unknown event type '{type}'");
 
     public static Effect DeserializeEffect(string json) =>
         EffectFromNode(JsonNode.Parse(json)?.AsObject() ?? throw new JsonException("effect is not a JSON object"));
