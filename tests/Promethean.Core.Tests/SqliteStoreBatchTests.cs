@@ -11,7 +11,10 @@ public sealed class SqliteStoreBatchTests
         new(id, "discord.message", "text " + id, "text " + id, "discord:" + id,
             ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, string>
             {
-                ["channel"] = channel, ["contentHash"] = contentHash, ["family"] = family, ["simhash"] = simhash,
+                ["channel"] = channel,
+                ["contentHash"] = contentHash,
+                ["family"] = family,
+                ["simhash"] = simhash,
             }), [], [], "active", createdMs);
 
     [Fact]
