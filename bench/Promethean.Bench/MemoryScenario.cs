@@ -73,6 +73,7 @@ public sealed class MemoryScenario : IScenario
             var engine = new Engine(store, Schedule.Systems, new EffectDispatcher([], 1, TimeSpan.FromSeconds(1), NullLogger.Instance), options, TimeProvider.System, NullLogger.Instance);
             var genesis = World.Empty.Spawn(out var settings);
             engine.Open(genesis with { MemorySettings = genesis.MemorySettings.Add(settings, new MemorySettings { EmbedEndpoint = "" }) });
+            var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
             var sw = Stopwatch.StartNew();
             foreach (var (time, events) in batches)
                 engine.Step(events, time);
@@ -81,7 +82,7 @@ public sealed class MemoryScenario : IScenario
             var rate = messages / seconds;
             yield return new Metric("ingest_msgs_per_s", rate, "msg/s", ">= 20000",
                 $"{messages} synthetic Discord messages in {batches.Count} ticks of 1000 through the full schedule, world hash and SQLite commit (WAL file); " +
-                $"{counters["ingest.accepted"]} accepted, {counters["ingest.rejected.content-hash"] + counters["ingest.rejected.near-duplicate"] + counters["ingest.rejected.source-id"]} duplicates, {counters["ingest.rejected.spam-family"]} folded; embeddings off");
+                $"{counters["ingest.accepted"]} accepted, {counters["ingest.rejected.content-hash"] + counters["ingest.rejected.near-duplicate"] + counters["ingest.rejected.source-id"]} duplicates, {counters["ingest.rejected.spam-family"]} folded; embeddings off; load average {load} at start");
         }
         finally
         {

@@ -45,9 +45,9 @@ internal sealed class HnswStoreReader : IStoreReader, IDisposable
     public Memory? FindBySourceKey(string sourceKey) => _store.FindBySourceKey(sourceKey);
     public long MemoryCount => _store.MemoryCount;
     public IReadOnlyList<Memory> ActiveMemoriesBefore(string kind, long beforeMs, int limit) => _store.ActiveMemoriesBefore(kind, beforeMs, limit);
-    public bool HasContentHash(string channel, string contentHash, long fromMs, long toMs) => _store.HasContentHash(channel, contentHash, fromMs, toMs);
-    public IReadOnlyList<ulong> SimHashes(string channel, long fromMs, long toMs) => _store.SimHashes(channel, fromMs, toMs);
-    public long CountFamily(string family, long fromMs, long toMs) => _store.CountFamily(family, fromMs, toMs);
+    public IReadOnlySet<string> KnownSourceKeys(IReadOnlyCollection<string> sourceKeys) => _store.KnownSourceKeys(sourceKeys);
+    public IReadOnlyDictionary<string, Memory> GetMemories(IReadOnlyCollection<string> ids) => _store.GetMemories(ids);
+    public IReadOnlyList<DedupeEntry> DedupeEntries(string channel, long fromMs, long toMs) => _store.DedupeEntries(channel, fromMs, toMs);
     public long KeyDegree(string key) => _store.KeyDegree(key);
     public IReadOnlyList<string> Postings(string key, int limit) => _store.Postings(key, limit);
     public IReadOnlyList<ScoredId> KeywordSearch(string text, int k) => _store.KeywordSearch(text, k);

@@ -11,6 +11,15 @@ public interface IStoreReader
     /// <summary>The memory ingested from a source (a Discord message id, a file path + hash), if any.</summary>
     Memory? FindBySourceKey(string sourceKey);
 
+    /// <summary>
+    /// The subset of <paramref name="sourceKeys"/> that already have a memory: one lookup for a whole
+    /// tick's batch, which ingest needs for every message.
+    /// </summary>
+    IReadOnlySet<string> KnownSourceKeys(IReadOnlyCollection<string> sourceKeys);
+
+    /// <summary>The memories with these ids; ids without one are absent from the answer.</summary>
+    IReadOnlyDictionary<string, Memory> GetMemories(IReadOnlyCollection<string> ids);
+
     long MemoryCount { get; }
 
     /// <summary>
@@ -19,14 +28,11 @@ public interface IStoreReader
     /// </summary>
     IReadOnlyList<Memory> ActiveMemoriesBefore(string kind, long beforeMs, int limit);
 
-    /// <summary>Whether a memory of <paramref name="channel"/> with this normalized-text hash was created in [from, to].</summary>
-    bool HasContentHash(string channel, string contentHash, long fromMs, long toMs);
-
-    /// <summary>SimHash fingerprints of the channel's memories created in [from, to], in (time, id) order.</summary>
-    IReadOnlyList<ulong> SimHashes(string channel, long fromMs, long toMs);
-
-    /// <summary>Memories of a spam family created in [from, to] (aggregates not included).</summary>
-    long CountFamily(string family, long fromMs, long toMs);
+    /// <summary>
+    /// Dedupe fingerprints (normalized-text hash, SimHash, spam family) of the channel's memories
+    /// created in [from, to], in (time, id) order: ingest reads a channel's window once per tick.
+    /// </summary>
+    IReadOnlyList<DedupeEntry> DedupeEntries(string channel, long fromMs, long toMs);
 
     /// <summary>Number of memories linked by a nexus key.</summary>
     long KeyDegree(string key);
@@ -54,6 +60,9 @@ public interface IStoreReader
 
 /// <summary>A memory kind and how many memories have it.</summary>
 public readonly record struct KindCount(string Kind, long Count);
+
+/// <summary>What dedupe knows of a stored chat memory: when, its normalized-text hash, SimHash (null: no words) and spam family.</summary>
+public readonly record struct DedupeEntry(long CreatedMs, string ContentHash, ulong? SimHash, string Family);
 
 /// <summary>A memory id with a score.</summary>
 public readonly record struct ScoredId(string Id, double Score);

@@ -85,9 +85,9 @@ public sealed class SqliteStore : IStoreReader, IDisposable
         CREATE TABLE IF NOT EXISTS memory_dedupe(
             id TEXT PRIMARY KEY, channel TEXT NOT NULL, content_hash TEXT NOT NULL, simhash INTEGER,
             family TEXT NOT NULL, created_ms INTEGER NOT NULL);
-        CREATE INDEX IF NOT EXISTS memory_dedupe_hash ON memory_dedupe(channel, content_hash, created_ms);
         CREATE INDEX IF NOT EXISTS memory_dedupe_time ON memory_dedupe(channel, created_ms, id);
-        CREATE INDEX IF NOT EXISTS memory_dedupe_family ON memory_dedupe(family, created_ms);
+        DROP INDEX IF EXISTS memory_dedupe_hash;
+        DROP INDEX IF EXISTS memory_dedupe_family;
         CREATE VIRTUAL TABLE IF NOT EXISTS memories_fts USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');
         CREATE TABLE IF NOT EXISTS nexus(
             key TEXT NOT NULL, memory_id TEXT NOT NULL, created_ms INTEGER NOT NULL, PRIMARY KEY(key, memory_id)) WITHOUT ROWID;
@@ -121,27 +121,43 @@ public sealed class SqliteStore : IStoreReader, IDisposable
         return list;
     }
 
-    public bool HasContentHash(string channel, string contentHash, long fromMs, long toMs)
+    public IReadOnlySet<string> KnownSourceKeys(IReadOnlyCollection<string> sourceKeys)
     {
-        var cmd = Prepared("SELECT 1 FROM memory_dedupe WHERE channel = $c AND content_hash = $h AND created_ms BETWEEN $f AND $t LIMIT 1",
-            ("$c", channel), ("$h", contentHash), ("$f", fromMs), ("$t", toMs));
-        return cmd.ExecuteScalar() is not null;
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        if (sourceKeys.Count == 0)
+            return known;
+        var cmd = Prepared("SELECT source_key FROM memories WHERE source_key IN (SELECT value FROM json_each($k))", ("$k", JsonSerializer.Serialize(sourceKeys)));
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+            known.Add(r.GetString(0));
+        return known;
     }
 
-    public IReadOnlyList<ulong> SimHashes(string channel, long fromMs, long toMs)
+    public IReadOnlyDictionary<string, Memory> GetMemories(IReadOnlyCollection<string> ids)
     {
-        var cmd = Prepared("SELECT simhash FROM memory_dedupe WHERE channel = $c AND created_ms BETWEEN $f AND $t AND simhash IS NOT NULL ORDER BY created_ms, id",
+        var found = new Dictionary<string, Memory>(StringComparer.Ordinal);
+        if (ids.Count == 0)
+            return found;
+        var cmd = Prepared("SELECT * FROM memories WHERE id IN (SELECT value FROM json_each($k))", ("$k", JsonSerializer.Serialize(ids)));
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            var m = ReadMemory(r);
+            found[m.Id] = m;
+        }
+        return found;
+    }
+
+    public IReadOnlyList<DedupeEntry> DedupeEntries(string channel, long fromMs, long toMs)
+    {
+        var cmd = Prepared("SELECT created_ms, content_hash, simhash, family FROM memory_dedupe WHERE channel = $c AND created_ms BETWEEN $f AND $t ORDER BY created_ms, id",
             ("$c", channel), ("$f", fromMs), ("$t", toMs));
         using var r = cmd.ExecuteReader();
-        var list = new List<ulong>();
+        var list = new List<DedupeEntry>();
         while (r.Read())
-            list.Add(unchecked((ulong)r.GetInt64(0)));
+            list.Add(new DedupeEntry(r.GetInt64(0), r.GetString(1), r.IsDBNull(2) ? null : unchecked((ulong)r.GetInt64(2)), r.GetString(3)));
         return list;
     }
-
-    public long CountFamily(string family, long fromMs, long toMs) =>
-        (long)Prepared("SELECT count(*) FROM memory_dedupe WHERE family = $f AND created_ms BETWEEN $a AND $b",
-            ("$f", family), ("$a", fromMs), ("$b", toMs)).ExecuteScalar()!;
 
     public long KeyDegree(string key) =>
         Prepared("SELECT degree FROM nexus_degree WHERE key = $k", ("$k", key)).ExecuteScalar() is long d ? d : 0;
@@ -348,18 +364,23 @@ public sealed class SqliteStore : IStoreReader, IDisposable
         }
     }
 
+    /// <summary>
+    /// Links a memory under all its keys in two statements (not two per key): degrees first, counting
+    /// only the keys it is not yet linked under, then the postings. The keys are a set, so distinct.
+    /// </summary>
     private void Link(NexusLink link)
     {
-        foreach (var key in link.Keys)
-        {
-            var added = Prepared("INSERT OR IGNORE INTO nexus(key, memory_id, created_ms) VALUES($k, $m, $t)",
-                ("$k", key), ("$m", link.MemoryId), ("$t", link.CreatedMs)).ExecuteNonQuery();
-            if (added == 1)
-            {
-                Prepared("INSERT INTO nexus_degree(key, degree) VALUES($k, 1) ON CONFLICT(key) DO UPDATE SET degree = degree + 1", ("$k", key))
-                    .ExecuteNonQuery();
-            }
-        }
+        if (link.Keys.IsEmpty)
+            return;
+        var keys = JsonSerializer.Serialize(link.Keys);
+        Prepared("""
+            INSERT INTO nexus_degree(key, degree)
+            SELECT k.value, 1 FROM json_each($k) AS k
+            WHERE NOT EXISTS (SELECT 1 FROM nexus WHERE key = k.value AND memory_id = $m)
+            ON CONFLICT(key) DO UPDATE SET degree = degree + 1
+            """, ("$k", keys), ("$m", link.MemoryId)).ExecuteNonQuery();
+        Prepared("INSERT OR IGNORE INTO nexus(key, memory_id, created_ms) SELECT value, $m, $t FROM json_each($k)",
+            ("$k", keys), ("$m", link.MemoryId), ("$t", link.CreatedMs)).ExecuteNonQuery();
     }
 
     /// <summary>Retires a memory: lifecycle and summary link in its row, out of keyword search and the posting lists. Idempotent.</summary>
@@ -580,8 +601,14 @@ public sealed class SqliteStore : IStoreReader, IDisposable
         return sb.Append(']').ToString();
     }
 
-    public static ImmutableArray<Event> ParseEvents(string json) =>
-        [.. JsonNode.Parse(json)!.AsArray().Select(n => CanonicalJson.DeserializeEvent(n!.ToJsonString()))];
+    public static ImmutableArray<Event> ParseEvents(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var events = ImmutableArray.CreateBuilder<Event>(doc.RootElement.GetArrayLength());
+        foreach (var element in doc.RootElement.EnumerateArray())
+            events.Add(CanonicalJson.EventFromElement(element));
+        return events.MoveToImmutable();
+    }
 
     // ---- plumbing ----------------------------------------------------------------------------
 

@@ -71,4 +71,37 @@ public sealed class OrdinalCollectionsTests
         var culture = System.Collections.Immutable.ImmutableSortedSet.Create(StringComparer.InvariantCultureIgnoreCase, "b", "A", "a-c");
         CanonicalJson.SerializeToString(culture).ShouldBe("[\"A\",\"a-c\",\"b\"]");
     }
+
+    [Fact]
+    public void SerializeEvent_CopyMadeWithWith_HasItsOwnBytesAndHash()
+    {
+        var original = new TimerTick("janitor", 1);
+        var bytes = CanonicalJson.SerializeEvent(original);
+        var hash = CanonicalJson.EventHash(original);
+        var copy = original with { Timer = "other" };
+        CanonicalJson.SerializeEvent(copy).ShouldNotBe(bytes);
+        CanonicalJson.EventHash(copy).ShouldNotBe(hash);
+        CanonicalJson.SerializeEvent(copy).ShouldBe(CanonicalJson.SerializeEvent(new TimerTick("other", 1)));
+    }
+
+    [Fact]
+    public void SerializeEffect_NewIdGivenByDo_IsInTheBytes()
+    {
+        var effect = new FsRead("docs/notes/a.md");
+        var before = CanonicalJson.SerializeEffect(effect);
+        var done = World.Empty.Do(effect).Effects.ShouldHaveSingleItem();
+        Encoding.UTF8.GetString(CanonicalJson.SerializeEffect(done)).ShouldContain("\"id\":\"0-0\"");
+        CanonicalJson.SerializeEffect(done).ShouldNotBe(before);
+        CanonicalJson.EffectHash(done).ShouldNotBe(CanonicalJson.EffectHash(effect));
+    }
+
+    [Fact]
+    public void Equals_OneSerializedOneNot_StillEqual()
+    {
+        var a = new TimerTick("janitor", 1);
+        var b = new TimerTick("janitor", 1);
+        CanonicalJson.EventHash(a);
+        a.ShouldBe(b);
+        a.GetHashCode().ShouldBe(b.GetHashCode());
+    }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using CsCheck;
 using Promethean.Core.Components;
 using Promethean.Core.Events;
 using Promethean.Core.Systems;
@@ -75,5 +76,30 @@ public sealed class RouteEventsSystemTests
 
         next.Sessions[id].Queue.Cast<DiscordMessageNew>().Select(m => m.MessageId).ShouldBe(["1", "3", "5"],
             "1.2 and 1.1 reach the threshold, 0.6 and 0 do not; hard subscriptions still deliver");
+    }
+
+    [Fact]
+    public void Enqueue_AnyQueueAndBatch_KeepsTheNewestCapacityEntriesInOrder()
+    {
+        Gen.Select(Gen.Int[0, 12], Gen.Int[0, 12], Gen.Int[0, 12]).Sample((queued, added, capacity) =>
+        {
+            var old = Enumerable.Range(0, queued).Select(i => (Event)Msg("q" + i, "a")).ToList();
+            var batch = Enumerable.Range(0, added).Select(i => (Event)Msg("n" + i, "a")).ToList();
+            var session = TestWorld.WithSession("s", out var id, capacity: capacity).Sessions[id] with { Queue = [.. old], QueueDropped = 1 };
+            var next = RouteEventsSystem.Enqueue(session, batch);
+            var all = old.Concat(batch).ToList();
+            var dropped = Math.Max(0, all.Count - capacity);
+            return next.Queue.SequenceEqual(all.Skip(dropped)) && next.QueueDropped == 1 + dropped;
+        }, iter: 300);
+    }
+
+    [Fact]
+    public void Update_TypeAndChannelSubscriptionsOverlap_DeliverEachEventOnceInOrder()
+    {
+        using var store = SqliteStore.InMemory();
+        var world = TestWorld.Tick(TestWorld.WithSession("s", out var id, channels: ["10", "11"], eventTypes: ["discord.message/new", "timer/tick"]), 1,
+            Msg("1", "11"), new TimerTick("janitor", 1), Msg("2", "12"), Msg("3", "10"));
+        var queue = RouteEventsSystem.Update(world, store).Sessions[id].Queue;
+        queue.Select(e => e is DiscordMessageNew m ? m.MessageId : e.Type).ShouldBe(["1", "timer/tick", "2", "3"]);
     }
 }

@@ -9,6 +9,21 @@ namespace Promethean.Core.Effects;
 /// </summary>
 public abstract record Effect
 {
+    private readonly Serialization.CanonicalMemo _memo = new();
+
+    protected Effect()
+    {
+    }
+
+    /// <summary>A copy made by <c>with</c> (a new id, say) is another value: it starts without the original's memoized bytes.</summary>
+    protected Effect(Effect original)
+    {
+        ArgumentNullException.ThrowIfNull(original);
+        _memo = new();
+        Id = original.Id;
+        Meta = original.Meta;
+    }
+
     /// <summary>Deterministic id <c>{tick}-{seq}</c>, assigned by <see cref="World.Do(Effect)"/>.</summary>
     public string Id { get; init; } = "";
 
@@ -20,4 +35,6 @@ public abstract record Effect
     /// <summary>Store effects are applied inside the tick's commit transaction; all others go to the outbox.</summary>
     [JsonIgnore]
     public virtual bool IsStoreEffect => false;
+
+    internal Serialization.CanonicalMemo Memo => _memo;
 }

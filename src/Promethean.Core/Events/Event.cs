@@ -6,7 +6,22 @@ namespace Promethean.Core.Events;
 /// </summary>
 public abstract record Event
 {
+    private readonly Serialization.CanonicalMemo _memo = new();
+
+    protected Event()
+    {
+    }
+
+    /// <summary>A copy made by <c>with</c> is another value: it starts without the original's memoized bytes.</summary>
+    protected Event(Event original)
+    {
+        ArgumentNullException.ThrowIfNull(original);
+        _memo = new();
+    }
+
     public virtual string Type => TypeRegistry.EventTypeOf(GetType());
+
+    internal Serialization.CanonicalMemo Memo => _memo;
 }
 
 /// <summary>An event that answers an effect: carries the id of the effect it completes.</summary>

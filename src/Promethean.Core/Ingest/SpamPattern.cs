@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -25,11 +24,17 @@ public static partial class SpamPattern
             s = ShortcodeEmojiRegex().Replace(s, "");
         if (s.AsSpan().IndexOfAnyInRange('0', '9') >= 0)
         {
-            if (s.Contains('-', StringComparison.Ordinal))
-                s = UuidRegex().Replace(s, "<id>");
-            s = HexIdRegex().Replace(s, "<id>");
-            s = LongNumberRegex().Replace(s, "<id>");
-            s = NumberRegex().Replace(s, "<n>");
+            // Both id patterns need a run of eight hex digits and long numbers a run of six digits:
+            // a cheap scan skips the regex passes that cannot match.
+            if (HasRun(s, IsAsciiHexDigit, 8))
+            {
+                if (s.Contains('-', StringComparison.Ordinal))
+                    s = UuidRegex().Replace(s, "<id>");
+                s = HexIdRegex().Replace(s, "<id>");
+            }
+            if (HasRun(s, char.IsDigit, 6))
+                s = LongNumberRegex().Replace(s, "<id>");
+            s = MaskNumbers(s);
         }
         var sb = new StringBuilder(s.Length);
         var lastSpace = false;
@@ -55,7 +60,54 @@ public static partial class SpamPattern
     }
 
     public static string Family(string channel, string pattern) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(channel + "\n" + pattern)))[..32];
+        Sha256Hex.Of(channel + "\n" + pattern, 32);
+
+    /// <summary>
+    /// Replaces every maximal <c>\d+(?:[.,:]\d+)*</c> (any Unicode decimal digit, as the regex
+    /// <c>\d</c>) with <c>&lt;n&gt;</c>: the number pass, hand-written because every chat line with a digit needs it.
+    /// </summary>
+    internal static string MaskNumbers(string s)
+    {
+        var i = 0;
+        while (i < s.Length && !char.IsDigit(s[i]))
+            i++;
+        if (i == s.Length)
+            return s;
+        var sb = new StringBuilder(s.Length);
+        sb.Append(s, 0, i);
+        while (i < s.Length)
+        {
+            if (!char.IsDigit(s[i]))
+            {
+                sb.Append(s[i++]);
+                continue;
+            }
+            while (i < s.Length && char.IsDigit(s[i]))
+                i++;
+            while (i + 1 < s.Length && s[i] is '.' or ',' or ':' && char.IsDigit(s[i + 1]))
+            {
+                i++;
+                while (i < s.Length && char.IsDigit(s[i]))
+                    i++;
+            }
+            sb.Append("<n>");
+        }
+        return sb.ToString();
+    }
+
+    private static bool HasRun(string s, Func<char, bool> member, int length)
+    {
+        var run = 0;
+        foreach (var ch in s)
+        {
+            run = member(ch) ? run + 1 : 0;
+            if (run >= length)
+                return true;
+        }
+        return false;
+    }
+
+    private static bool IsAsciiHexDigit(char ch) => char.IsAsciiHexDigit(ch);
 
     /// <summary>Pictographs, dingbats, variation selectors, zero-width joiners and skin tones count as emoji.</summary>
     private static bool IsEmoji(string s, int i, out int width)
@@ -92,6 +144,4 @@ public static partial class SpamPattern
     [GeneratedRegex(@"\d{6,}", RegexOptions.CultureInvariant)]
     private static partial Regex LongNumberRegex();
 
-    [GeneratedRegex(@"\d+(?:[.,:]\d+)*", RegexOptions.CultureInvariant)]
-    private static partial Regex NumberRegex();
 }

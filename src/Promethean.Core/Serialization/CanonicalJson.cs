@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -24,9 +23,6 @@ public static class CanonicalJson
     /// <summary>Like <see cref="Options"/> but an event nested in a component is written as its hash (memoized per instance).</summary>
     internal static readonly JsonSerializerOptions HashOptions = CreateOptions(hashing: true);
 
-    private static readonly ConditionalWeakTable<Event, byte[]> EventBytes = new();
-    private static readonly ConditionalWeakTable<Event, byte[]> EventHashes = new();
-    private static readonly ConditionalWeakTable<Effect, byte[]> EffectBytes = new();
 
     private static JsonSerializerOptions CreateOptions(bool hashing)
     {
@@ -74,16 +70,19 @@ public static class CanonicalJson
 
     /// <summary>An event's canonical bytes, memoized per instance (events are immutable).</summary>
     public static byte[] SerializeEvent(Event e) =>
-        EventBytes.GetValue(e, static ev => JsonSerializer.SerializeToUtf8Bytes(ev, ev.GetType(), Options));
+        e.Memo.Bytes ??= JsonSerializer.SerializeToUtf8Bytes(e, e.GetType(), Options);
 
     /// <summary>SHA-256 of an event's canonical bytes, memoized per instance.</summary>
-    public static byte[] EventHash(Event e) => EventHashes.GetValue(e, static ev => SHA256.HashData(SerializeEvent(ev)));
+    public static byte[] EventHash(Event e) => e.Memo.Hash ??= SHA256.HashData(SerializeEvent(e));
 
     public static JsonObject EventNode(Event e) => JsonNode.Parse(SerializeEvent(e))!.AsObject();
 
     /// <summary>An effect's canonical bytes, memoized per instance: the hash and the outbox both need them.</summary>
     public static byte[] SerializeEffect(Effect e) =>
-        EffectBytes.GetValue(e, static ef => JsonSerializer.SerializeToUtf8Bytes(ef, ef.GetType(), Options));
+        e.Memo.Bytes ??= JsonSerializer.SerializeToUtf8Bytes(e, e.GetType(), Options);
+
+    /// <summary>SHA-256 of an effect's canonical bytes, memoized per instance.</summary>
+    public static byte[] EffectHash(Effect e) => e.Memo.Hash ??= SHA256.HashData(SerializeEffect(e));
 
     public static JsonObject EffectNode(Effect e) => JsonNode.Parse(SerializeEffect(e))!.AsObject();
 
@@ -94,11 +93,22 @@ public static class CanonicalJson
     public static Event EventFromNode(JsonObject node)
     {
         var type = node["type"]?.GetValue<string>() ?? throw new JsonException("event has no \"type\"");
-        var clr = TypeRegistry.EventType(type) ?? (type.EndsWith(".error", StringComparison.Ordinal) ? typeof(EffectError) : null);
-        if (clr is null)
-            throw new JsonException($"unknown event type '{type}'");
-        return (Event)(node.Deserialize(clr, Options) ?? throw new JsonException($"event '{type}' is null"));
+        return (Event)(node.Deserialize(EventClrType(type), Options) ?? throw new JsonException($"event '{type}' is null"));
     }
+
+    /// <summary>Reads one event of a parsed array (the journal's events in) without re-parsing it.</summary>
+    public static Event EventFromElement(JsonElement element)
+    {
+        var type = element.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String
+            ? t.GetString()!
+            : throw new JsonException("event has no \"type\"");
+        var clr = EventClrType(type);
+        return (Event)(element.Deserialize(clr, Options) ?? throw new JsonException($"event '{type}' is null"));
+    }
+
+    private static Type EventClrType(string type) =>
+        TypeRegistry.EventType(type) ?? (type.EndsWith(".error", StringComparison.Ordinal) ? typeof(EffectError) : null)
+        ?? throw new JsonException($"unknown event type '{type}'");
 
     public static Effect DeserializeEffect(string json) =>
         EffectFromNode(JsonNode.Parse(json)?.AsObject() ?? throw new JsonException("effect is not a JSON object"));

@@ -28,7 +28,7 @@ public sealed record WorldHash(string Hex, ImmutableSortedDictionary<string, str
             parts["c:" + table.Name] = TableSumOf(table, world, previous).Hex;
         parts["events/in"] = ToHex(ListHash(world.EventsIn.Select(CanonicalJson.EventHash)));
         parts["events/out"] = ToHex(ListHash(world.EventsOut.Select(CanonicalJson.EventHash)));
-        parts["effects"] = ToHex(ListHash(world.Effects.Select(e => SHA256.HashData(CanonicalJson.SerializeEffect(e)))));
+        parts["effects"] = ToHex(ListHash(world.Effects.Select(CanonicalJson.EffectHash)));
 
         using var all = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var (name, hex) in parts)

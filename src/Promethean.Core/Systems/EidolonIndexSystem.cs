@@ -1,9 +1,8 @@
 using System.Collections.Immutable;
-using System.Security.Cryptography;
-using System.Text;
 using Promethean.Core.Components;
 using Promethean.Core.Effects;
 using Promethean.Core.Events;
+using Promethean.Core.Ingest;
 
 namespace Promethean.Core.Systems;
 
@@ -30,7 +29,7 @@ public static class EidolonIndexSystem
     {
         var cfg = world.MemoryConfig;
         var embed = cfg.EmbedEndpoint.Length > 0;
-        if (created.Count == 0 && (!embed || PendingCount(world) >= cfg.MaxPendingJobs))
+        if (created.Count == 0 && (!embed || QueueIsFull(world, cfg.MaxPendingJobs)))
             return world;
 
         var next = world;
@@ -128,9 +127,11 @@ public static class EidolonIndexSystem
     };
 
     public static string DedupeKey(string model, string kind, string contentHash) =>
-        model + "|" + kind + "|" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(contentHash)))[..32];
+        model + "|" + kind + "|" + Sha256Hex.Of(contentHash, 32);
 
-    private static int PendingCount(World world) => world.Jobs.Count(j => IsEmbedJob(j.Value) && j.Value.Status is JobStatus.Pending or JobStatus.Running);
+    /// <summary>Whether at least <paramref name="max"/> embedding jobs are pending or running; stops counting there (the table can be large).</summary>
+    private static bool QueueIsFull(World world, int max) =>
+        world.Jobs.Values.Where(j => IsEmbedJob(j) && j.Status is JobStatus.Pending or JobStatus.Running).Take(max).Count() >= max;
 
     /// <summary>Embedding jobs share the job table with compaction's <c>gc/*</c> jobs.</summary>
     public static bool IsEmbedJob(Job job) => job.Type is Job.EmbedCanonical or Job.EmbedEidolon;

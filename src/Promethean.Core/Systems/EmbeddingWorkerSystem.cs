@@ -84,6 +84,8 @@ public static class EmbeddingWorkerSystem
         if (cfg.EmbedEndpoint.Length == 0)
             return world;
         var inFlight = world.Jobs.Values.Where(j => EidolonIndexSystem.IsEmbedJob(j) && j.Status == JobStatus.Running).Select(j => j.EffectId).Distinct(StringComparer.Ordinal).Count();
+        if (inFlight >= cfg.EmbedMaxInFlight)
+            return world;
         var ready = world.Jobs
             .Where(j => EidolonIndexSystem.IsEmbedJob(j.Value) && j.Value.Status == JobStatus.Pending && j.Value.NotBeforeMs <= world.TimeMs)
             .OrderByDescending(j => j.Value.Priority).ThenBy(j => j.Key)

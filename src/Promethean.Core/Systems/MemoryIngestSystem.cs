@@ -1,7 +1,5 @@
 using System.Collections.Immutable;
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using Promethean.Core.Components;
 using Promethean.Core.Effects;
 using Promethean.Core.Events;
@@ -49,31 +47,84 @@ public static class MemoryIngestSystem
     {
         var run = new Run(world, stores);
         run.FileTranscripts();
-        foreach (var e in world.EventsIn)
-            run.Handle(e);
+        run.Prefetch();
+        for (var i = 0; i < world.EventsIn.Length; i++)
+            run.Handle(world.EventsIn[i], i);
         return run.Finish();
     }
 
     public static string FileSourceKey(string path, string contentHash) => $"file:{path}#{contentHash}";
 
     public static string AggregateId(string family, long bucket) =>
-        Hex(SpamAggregateKind + "\n" + family + "\n" + bucket.ToString(CultureInfo.InvariantCulture))[..32];
+        Sha256Hex.Of(SpamAggregateKind + "\n" + family + "\n" + bucket.ToString(CultureInfo.InvariantCulture), 32);
 
-    /// <summary>One tick of ingest; its local state makes later events of the tick see earlier ones.</summary>
+    /// <summary>
+    /// One tick of ingest; its local state makes later events of the tick see earlier ones. The store
+    /// does not change during a tick, so everything ingest asks of it is read up front in a few batch
+    /// queries (<see cref="Prefetch"/>) instead of several queries per message.
+    /// </summary>
     private sealed class Run(World world, IStoreReader stores)
     {
         private readonly MemorySettings _cfg = world.MemoryConfig;
         private readonly long _timeMs = world.TimeMs;
         private readonly List<Effect> _effects = [];
         private readonly List<Event> _events = [];
-        private World _next = world;
         private readonly HashSet<string> _sources = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, List<Accepted>> _byChannel = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, Memory> _aggregates = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, Aggregate> _aggregates = new(StringComparer.Ordinal);
         private readonly List<string> _aggregateOrder = [];
         private readonly SortedDictionary<string, long> _counts = new(StringComparer.Ordinal);
+        private readonly Dictionary<(string Channel, string Pattern), string> _families = [];
+        private readonly Dictionary<(string Family, long Bucket), string> _aggregateIds = [];
+        private Chat?[] _chats = [];
+        private IReadOnlySet<string> _knownSources = ImmutableHashSet<string>.Empty;
+        private IReadOnlyDictionary<string, Memory> _storedAggregates = ImmutableDictionary<string, Memory>.Empty;
+        private readonly Dictionary<string, ChannelWindow> _windows = new(StringComparer.Ordinal);
+        private ImmutableSortedDictionary<EntityId, Session>? _sessions;
 
-        public void Handle(Event e)
+        /// <summary>Normalizes and fingerprints the tick's messages, then reads what the store knows of them in batches.</summary>
+        public void Prefetch()
+        {
+            var events = world.EventsIn;
+            _chats = new Chat?[events.Length];
+            var sourceKeys = new HashSet<string>(StringComparer.Ordinal);
+            var ranges = new SortedDictionary<string, (long From, long To)>(StringComparer.Ordinal);
+            var aggregateIds = new HashSet<string>(StringComparer.Ordinal);
+            var reach = Math.Max(_cfg.DedupeWindowMs, _cfg.SimHashWindowMs);
+            for (var i = 0; i < events.Length; i++)
+            {
+                switch (events[i])
+                {
+                    case FsFileCreated c:
+                        sourceKeys.Add(FileSourceKey(c.Path, c.ContentHash));
+                        break;
+                    case FsFileModified m:
+                        sourceKeys.Add(FileSourceKey(m.Path, m.ContentHash));
+                        break;
+                    case FsReadResult r when r.Meta.GetValueOrDefault("purpose") == Purpose:
+                        sourceKeys.Add(FileSourceKey(r.Path, r.ContentHash));
+                        break;
+                    case DiscordMessageNew m:
+                        var chat = Prepare(m);
+                        _chats[i] = chat;
+                        if (chat.Reason is not null)
+                            break;
+                        sourceKeys.Add(chat.SourceKey);
+                        aggregateIds.Add(chat.AggregateId);
+                        var from = Math.Min(m.TimestampMs - reach, chat.Bucket * _cfg.SpamBucketMs);
+                        var to = Math.Max(m.TimestampMs + reach, chat.Bucket * _cfg.SpamBucketMs + _cfg.SpamBucketMs - 1);
+                        ranges[m.ChannelId] = ranges.TryGetValue(m.ChannelId, out var r0) ? (Math.Min(r0.From, from), Math.Max(r0.To, to)) : (from, to);
+                        break;
+                }
+            }
+            if (sourceKeys.Count > 0)
+                _knownSources = stores.KnownSourceKeys(sourceKeys);
+            if (aggregateIds.Count > 0)
+                _storedAggregates = stores.GetMemories(aggregateIds);
+            foreach (var (channel, (from, to)) in ranges)
+                _windows[channel] = new ChannelWindow(stores.DedupeEntries(channel, from, to));
+        }
+
+        public void Handle(Event e, int index)
         {
             switch (e)
             {
@@ -84,7 +135,7 @@ public static class MemoryIngestSystem
                     RequestRead(m.Path, m.ContentHash);
                     break;
                 case DiscordMessageNew m:
-                    IngestChat(m);
+                    IngestChat(m, _chats[index]!);
                     break;
                 case FsReadResult r when r.Meta.GetValueOrDefault("purpose") == Purpose:
                     IngestFile(r);
@@ -98,12 +149,11 @@ public static class MemoryIngestSystem
         /// </summary>
         public void FileTranscripts()
         {
-            var sessions = _next.Sessions;
-            foreach (var (id, session) in sessions)
+            foreach (var (id, session) in world.Sessions)
             {
                 if (session.Unfiled.IsEmpty)
                     continue;
-                var cephalon = _next.Cephalons.GetValueOrDefault(session.Cephalon)?.Name ?? session.Name;
+                var cephalon = world.Cephalons.GetValueOrDefault(session.Cephalon)?.Name ?? session.Name;
                 foreach (var entry in session.Unfiled)
                 {
                     if (Check(entry.Text, out var text) is { } reason)
@@ -111,7 +161,7 @@ public static class MemoryIngestSystem
                         Reject(reason);
                         continue;
                     }
-                    var sourceKey = $"cephalon:{entry.EffectId}:{entry.Kind}:{Hex(text)[..16]}";
+                    var sourceKey = $"cephalon:{entry.EffectId}:{entry.Kind}:{Sha256Hex.Of(text, 16)}";
                     if (IsKnownSource(sourceKey))
                         continue;
                     var tags = Tagger.Tag(text, new TagContext("cephalon", entry.Channel.Length > 0 ? entry.Channel : null, session.Name, true, Session: session.Name), _cfg.Lexicon);
@@ -126,14 +176,14 @@ public static class MemoryIngestSystem
                         source = source.Add("channel", entry.Channel);
                     Accept(Build(entry.Kind, text, entry.Text, sourceKey, source, tags, entry.AtMs));
                 }
-                _next = _next with { Sessions = _next.Sessions.SetItem(id, session with { Unfiled = [] }) };
+                _sessions = (_sessions ?? world.Sessions).SetItem(id, session with { Unfiled = [] });
             }
         }
 
         private void RequestRead(string path, string hash)
         {
             var key = FileSourceKey(path, hash);
-            if (stores.FindBySourceKey(key) is null && _sources.Add("read:" + key))
+            if (!_knownSources.Contains(key) && _sources.Add("read:" + key))
                 _effects.Add(new FsRead(path) { Meta = ImmutableSortedDictionary<string, string>.Empty.Add("purpose", Purpose) });
         }
 
@@ -157,44 +207,58 @@ public static class MemoryIngestSystem
             Accept(Build(kind, text, r.Content, sourceKey, source, tags, _timeMs));
         }
 
-        private void IngestChat(DiscordMessageNew m)
+        /// <summary>What a message is, before any decision: its normalized text, source key and spam family.</summary>
+        private Chat Prepare(DiscordMessageNew m)
         {
             if (Check(m.Content, out var text) is { } reason)
+                return new Chat(reason, "", "", "", "", 0, "");
+            var pattern = SpamPattern.Of(text);
+            if (!_families.TryGetValue((m.ChannelId, pattern), out var family))
+                _families[(m.ChannelId, pattern)] = family = SpamPattern.Family(m.ChannelId, pattern);
+            var ts = m.TimestampMs;
+            var bucket = Math.DivRem(ts, _cfg.SpamBucketMs, out var rem) - (rem < 0 ? 1 : 0);
+            if (!_aggregateIds.TryGetValue((family, bucket), out var aggregateId))
+                _aggregateIds[(family, bucket)] = aggregateId = AggregateId(family, bucket);
+            return new Chat(null, text, "discord:" + m.MessageId, pattern, family, bucket, aggregateId);
+        }
+
+        private void IngestChat(DiscordMessageNew m, Chat chat)
+        {
+            if (chat.Reason is { } reason)
             {
                 Reject(reason);
                 return;
             }
-            var sourceKey = "discord:" + m.MessageId;
-            if (IsKnownSource(sourceKey))
+            if (IsKnownSource(chat.SourceKey))
             {
                 Reject(Reasons.SourceId);
                 return;
             }
             var ts = m.TimestampMs;
-            var contentHash = Hex(text);
-            var simhash = SimHash.Compute(text);
-            var pattern = SpamPattern.Of(text);
-            var family = SpamPattern.Family(m.ChannelId, pattern);
-            var bucket = Math.DivRem(ts, _cfg.SpamBucketMs, out var rem) - (rem < 0 ? 1 : 0);
-
-            if (Aggregate(family, bucket) is { } aggregate)
+            var (text, family, bucket) = (chat.Text, chat.Family, chat.Bucket);
+            if (FindAggregate(chat.AggregateId) is { } aggregate)
             {
-                Fold(aggregate, ts);
+                aggregate.Fold(ts);
+                Reject(Reasons.SpamFamily);
                 return;
             }
-            if (IsExactDuplicate(m.ChannelId, contentHash, ts))
+            var window = _windows[m.ChannelId];
+            var contentHash = Sha256Hex.Of(text);
+            if (window.HasContentHash(contentHash, ts, _cfg.DedupeWindowMs))
             {
                 Reject(Reasons.ContentHash);
                 return;
             }
-            if (simhash is ulong sh && IsNearDuplicate(m.ChannelId, sh, ts))
+            var simhash = SimHash.Compute(text);
+            if (simhash is ulong sh && window.HasNear(sh, ts, _cfg.SimHashWindowMs, _cfg.SimHashMaxDistance))
             {
                 Reject(Reasons.NearDuplicate);
                 return;
             }
-            if (FamilyCount(m.ChannelId, family, bucket) >= _cfg.SpamThreshold)
+            var bucketStart = bucket * _cfg.SpamBucketMs;
+            if (window.FamilyCount(family, bucketStart, bucketStart + _cfg.SpamBucketMs - 1) >= _cfg.SpamThreshold)
             {
-                StartAggregate(family, bucket, pattern, text, m, ts);
+                StartAggregate(chat, text, m, ts);
                 return;
             }
 
@@ -211,8 +275,8 @@ public static class MemoryIngestSystem
             ]);
             if (m.GuildId is { Length: > 0 } guild)
                 source = source.Add("guild", guild);
-            Accept(Build("discord.message", text, m.Content, sourceKey, source, tags, ts));
-            ChannelList(m.ChannelId).Add(new Accepted(ts, contentHash, simhash, family));
+            Accept(Build("discord.message", text, m.Content, chat.SourceKey, source, tags, ts), contentHash);
+            window.Add(new DedupeEntry(ts, contentHash, simhash, family));
         }
 
         /// <summary>Null when the text is acceptable; else the reject reason.</summary>
@@ -227,63 +291,28 @@ public static class MemoryIngestSystem
             return text.Length > _cfg.MaxTextChars ? Reasons.TooLong : null;
         }
 
-        private bool IsKnownSource(string sourceKey) => !_sources.Add(sourceKey) || stores.FindBySourceKey(sourceKey) is not null;
+        private bool IsKnownSource(string sourceKey) => !_sources.Add(sourceKey) || _knownSources.Contains(sourceKey);
 
-        private bool IsExactDuplicate(string channel, string contentHash, long ts)
+        private Aggregate? FindAggregate(string id)
         {
-            var w = _cfg.DedupeWindowMs;
-            foreach (var a in ChannelList(channel))
-            {
-                if (a.ContentHash == contentHash && Math.Abs(a.Ts - ts) <= w)
-                    return true;
-            }
-            return stores.HasContentHash(channel, contentHash, ts - w, ts + w);
+            if (_aggregates.TryGetValue(id, out var local))
+                return local;
+            if (!_storedAggregates.TryGetValue(id, out var stored))
+                return null;
+            var aggregate = Aggregate.Resume(stored);
+            _aggregates[id] = aggregate;
+            _aggregateOrder.Add(id);
+            return aggregate;
         }
 
-        private bool IsNearDuplicate(string channel, ulong simhash, long ts)
-        {
-            var w = _cfg.SimHashWindowMs;
-            var max = _cfg.SimHashMaxDistance;
-            foreach (var a in ChannelList(channel))
-            {
-                if (a.SimHash is ulong other && Math.Abs(a.Ts - ts) <= w && SimHash.Distance(other, simhash) <= max)
-                    return true;
-            }
-            foreach (var other in stores.SimHashes(channel, ts - w, ts + w))
-            {
-                if (SimHash.Distance(other, simhash) <= max)
-                    return true;
-            }
-            return false;
-        }
-
-        private long FamilyCount(string channel, string family, long bucket)
-        {
-            var from = bucket * _cfg.SpamBucketMs;
-            var to = from + _cfg.SpamBucketMs - 1;
-            long count = 0;
-            foreach (var a in ChannelList(channel))
-            {
-                if (a.Family == family && a.Ts >= from && a.Ts <= to)
-                    count++;
-            }
-            return count + stores.CountFamily(family, from, to);
-        }
-
-        private Memory? Aggregate(string family, long bucket)
-        {
-            var id = AggregateId(family, bucket);
-            return _aggregates.TryGetValue(id, out var local) ? local : stores.GetMemory(id);
-        }
-
-        private void StartAggregate(string family, long bucket, string pattern, string text, DiscordMessageNew m, long ts)
+        private void StartAggregate(Chat chat, string text, DiscordMessageNew m, long ts)
         {
             var source = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal,
             [
                 new KeyValuePair<string, string>("channel", m.ChannelId),
-                new("spamFamily", family),
-                new("bucket", bucket.ToString(CultureInfo.InvariantCulture)),
-                new("pattern", pattern),
+                new("spamFamily", chat.Family),
+                new("bucket", chat.Bucket.ToString(CultureInfo.InvariantCulture)),
+                new("pattern", chat.Pattern),
                 new("count", "1"),
                 new("firstSeenMs", ts.ToString(CultureInfo.InvariantCulture)),
                 new("lastSeenMs", ts.ToString(CultureInfo.InvariantCulture)),
@@ -293,44 +322,18 @@ public static class MemoryIngestSystem
             ]);
             var tags = Tagger.Tag(text, new TagContext("discord", m.ChannelId, m.AuthorId, m.AuthorIsBot), _cfg.Lexicon);
             tags = tags with { Tags = tags.Tags.Add("spam-family") };
-            var id = AggregateId(family, bucket);
-            var memory = new Memory(id, SpamAggregateKind, text, m.Content, $"spam:{family}:{bucket}", source, tags.Tags, tags.Keys, "active", ts);
-            _aggregates[id] = memory;
-            _aggregateOrder.Add(id);
+            var memory = new Memory(chat.AggregateId, SpamAggregateKind, text, m.Content, $"spam:{chat.Family}:{chat.Bucket}", source, tags.Tags, tags.Keys, "active", ts);
+            _aggregates[chat.AggregateId] = Aggregate.Resume(memory);
+            _aggregateOrder.Add(chat.AggregateId);
             Accept(memory, put: false, counter: "ingest.spam.aggregates");
             Reject(Reasons.SpamFamily);
         }
 
-        private void Fold(Memory aggregate, long ts)
-        {
-            var s = aggregate.Source;
-            var first = Math.Min(long.Parse(s["firstSeenMs"], CultureInfo.InvariantCulture), ts);
-            var last = Math.Max(long.Parse(s["lastSeenMs"], CultureInfo.InvariantCulture), ts);
-            var count = long.Parse(s["count"], CultureInfo.InvariantCulture) + 1;
-            var updated = aggregate with
-            {
-                Source = s.SetItem("count", count.ToString(CultureInfo.InvariantCulture))
-                    .SetItem("firstSeenMs", first.ToString(CultureInfo.InvariantCulture))
-                    .SetItem("lastSeenMs", last.ToString(CultureInfo.InvariantCulture)),
-            };
-            if (!_aggregates.ContainsKey(aggregate.Id))
-                _aggregateOrder.Add(aggregate.Id);
-            _aggregates[aggregate.Id] = updated;
-            Reject(Reasons.SpamFamily);
-        }
-
-        private List<Accepted> ChannelList(string channel)
-        {
-            if (!_byChannel.TryGetValue(channel, out var list))
-                _byChannel[channel] = list = [];
-            return list;
-        }
-
-        private void Accept(Memory memory, bool put = true, string counter = "ingest.accepted")
+        private void Accept(Memory memory, string? textHash = null, bool put = true, string counter = "ingest.accepted")
         {
             if (put)
                 _effects.Add(new MemPut(memory));
-            _events.Add(new MemoryCreated(memory.Id, memory.Kind, memory.Tags, memory.NexusKeys) { CreatedMs = memory.CreatedMs, ContentHash = Hex(memory.Text) });
+            _events.Add(new MemoryCreated(memory.Id, memory.Kind, memory.Tags, memory.NexusKeys) { CreatedMs = memory.CreatedMs, ContentHash = textHash ?? Sha256Hex.Of(memory.Text) });
             _counts[counter] = _counts.GetValueOrDefault(counter) + 1;
         }
 
@@ -343,24 +346,96 @@ public static class MemoryIngestSystem
         public World Finish()
         {
             foreach (var id in _aggregateOrder)
-                _effects.Add(new MemPut(_aggregates[id]));
-            var next = _next.Do(_effects).Emit(_events);
+                _effects.Add(new MemPut(_aggregates[id].ToMemory()));
+            var next = world.Do(_effects).Emit(_events);
+            if (_sessions is not null)
+                next = next with { Sessions = _sessions };
             foreach (var (name, count) in _counts)
                 next = DebugStatsSystem.Count(next, name, count);
             return next;
         }
     }
 
-    private sealed record Accepted(long Ts, string ContentHash, ulong? SimHash, string Family);
+    /// <summary>A message after normalization: the reject reason, or its text, source key and spam family in its bucket.</summary>
+    private sealed record Chat(string? Reason, string Text, string SourceKey, string Pattern, string Family, long Bucket, string AggregateId);
+
+    /// <summary>
+    /// A channel's dedupe fingerprints around this tick's messages: the stored ones read once, plus the
+    /// messages accepted earlier in the tick. Answers exactly what the per-message store queries did.
+    /// </summary>
+    private sealed class ChannelWindow(IReadOnlyList<DedupeEntry> stored)
+    {
+        private readonly List<DedupeEntry> _entries = [.. stored];
+
+        public void Add(DedupeEntry entry) => _entries.Add(entry);
+
+        public bool HasContentHash(string contentHash, long ts, long window)
+        {
+            foreach (var e in _entries)
+            {
+                if (Math.Abs(e.CreatedMs - ts) <= window && e.ContentHash == contentHash)
+                    return true;
+            }
+            return false;
+        }
+
+        public bool HasNear(ulong simhash, long ts, long window, int maxDistance)
+        {
+            foreach (var e in _entries)
+            {
+                if (e.SimHash is ulong other && Math.Abs(e.CreatedMs - ts) <= window && SimHash.Distance(other, simhash) <= maxDistance)
+                    return true;
+            }
+            return false;
+        }
+
+        public long FamilyCount(string family, long fromMs, long toMs)
+        {
+            long count = 0;
+            foreach (var e in _entries)
+            {
+                if (e.CreatedMs >= fromMs && e.CreatedMs <= toMs && e.Family == family)
+                    count++;
+            }
+            return count;
+        }
+    }
+
+    /// <summary>A spam aggregate being folded into during the tick; written once, at the end, as one <c>mem/put</c>.</summary>
+    private sealed class Aggregate(Memory memory, long count, long firstMs, long lastMs)
+    {
+        private long _count = count;
+        private long _first = firstMs;
+        private long _last = lastMs;
+        private bool _folded;
+
+        public static Aggregate Resume(Memory memory) => new(memory,
+            long.Parse(memory.Source["count"], CultureInfo.InvariantCulture),
+            long.Parse(memory.Source["firstSeenMs"], CultureInfo.InvariantCulture),
+            long.Parse(memory.Source["lastSeenMs"], CultureInfo.InvariantCulture));
+
+        public void Fold(long ts)
+        {
+            _count++;
+            _first = Math.Min(_first, ts);
+            _last = Math.Max(_last, ts);
+            _folded = true;
+        }
+
+        public Memory ToMemory() => !_folded ? memory : memory with
+        {
+            Source = memory.Source.SetItem("count", _count.ToString(CultureInfo.InvariantCulture))
+                .SetItem("firstSeenMs", _first.ToString(CultureInfo.InvariantCulture))
+                .SetItem("lastSeenMs", _last.ToString(CultureInfo.InvariantCulture)),
+        };
+    }
 
     private static Memory Build(string kind, string text, string original, string sourceKey, ImmutableSortedDictionary<string, string> source,
         TagSet tags, long createdMs)
     {
-        var id = Hex(kind + "\n" + sourceKey + "\n" + text)[..32];
+        var id = Sha256Hex.Of(kind + "\n" + sourceKey + "\n" + text, 32);
         return new Memory(id, kind, text, original, sourceKey, source, tags.Tags, tags.Keys, "active", createdMs);
     }
-
-    private static string Hex(string s) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(s)));
 
     private static bool HasUnpairedSurrogate(string s)
     {

@@ -49,29 +49,37 @@ public static class RouteEventsSystem
 
         var sessions = world.Sessions.ToBuilder();
         var ready = new List<Event>();
+        var lists = new List<List<int>>();
         foreach (var (id, session) in world.Sessions)
         {
             var subs = session.Subscriptions;
-            var hits = new SortedSet<int>();
+            lists.Clear();
             foreach (var type in subs.EventTypes)
-                hits.UnionWith(byType.GetValueOrDefault(type) ?? []);
-            if (subs.Channels.Contains(AnyChannel))
-                hits.UnionWith(messages);
-            else
-                foreach (var channel in subs.Channels)
-                    hits.UnionWith(byChannel.GetValueOrDefault(channel) ?? []);
-            if (!subs.Soft.IsEmpty)
             {
-                foreach (var i in messages)
+                if (byType.TryGetValue(type, out var list))
+                    lists.Add(list);
+            }
+            if (subs.Channels.Contains(AnyChannel))
+            {
+                lists.Add(messages);
+            }
+            else
+            {
+                foreach (var channel in subs.Channels)
                 {
-                    if (!hits.Contains(i) && SoftScore(subs, TagsOf(i)) >= subs.SoftThreshold)
-                        hits.Add(i);
+                    if (byChannel.TryGetValue(channel, out var list))
+                        lists.Add(list);
                 }
             }
-            if (hits.Count == 0)
+            if (!subs.Soft.IsEmpty)
+            {
+                var soft = messages.Where(i => SoftScore(subs, TagsOf(i)) >= subs.SoftThreshold).ToList();
+                if (soft.Count > 0)
+                    lists.Add(soft);
+            }
+            if (lists.Count == 0)
                 continue;
-            var matched = hits.Select(i => world.EventsIn[i]).ToList();
-            var next = Enqueue(session, matched);
+            var next = Enqueue(session, Matched(world.EventsIn, lists));
             if (next.Status == SessionStatus.Idle)
             {
                 next = next with { Status = SessionStatus.Ready };
@@ -85,6 +93,24 @@ public static class RouteEventsSystem
     /// <summary>Sum of the weights of the soft predicates a message's tags or keys match.</summary>
     public static double SoftScore(SessionSubscriptions subscriptions, TagSet tags) =>
         subscriptions.Soft.Where(p => tags.Tags.Contains(p.Key) || tags.Keys.Contains(p.Key)).Sum(p => p.Value);
+
+    /// <summary>The events at the positions in <paramref name="lists"/> (each ascending), once each, in inbound order.</summary>
+    private static List<Event> Matched(ImmutableArray<Event> events, List<List<int>> lists)
+    {
+        IEnumerable<int> positions = lists[0];
+        if (lists.Count > 1)
+        {
+            var all = new List<int>();
+            foreach (var list in lists)
+                all.AddRange(list);
+            all.Sort();
+            positions = all.Distinct();
+        }
+        var matched = new List<Event>(lists.Count == 1 ? lists[0].Count : 16);
+        foreach (var i in positions)
+            matched.Add(events[i]);
+        return matched;
+    }
 
     private static void Index(Dictionary<string, List<int>> index, string key, int position)
     {
@@ -104,10 +130,15 @@ public static class RouteEventsSystem
     /// <summary>Appends to the queue, dropping the oldest entries past capacity and counting them.</summary>
     public static Session Enqueue(Session session, IReadOnlyList<Event> events)
     {
-        var queue = session.Queue.AddRange(events);
-        var overflow = Math.Max(0, queue.Length - session.QueueCapacity);
-        return overflow == 0
-            ? session with { Queue = queue }
-            : session with { Queue = queue[overflow..], QueueDropped = session.QueueDropped + overflow };
+        var overflow = Math.Max(0, session.Queue.Length + events.Count - session.QueueCapacity);
+        if (overflow == 0)
+            return session with { Queue = session.Queue.AddRange(events) };
+        // Only the newest QueueCapacity entries survive: copy those, not the whole backlog.
+        var kept = ImmutableArray.CreateBuilder<Event>(session.Queue.Length + events.Count - overflow);
+        for (var i = Math.Min(overflow, session.Queue.Length); i < session.Queue.Length; i++)
+            kept.Add(session.Queue[i]);
+        for (var i = Math.Max(0, overflow - session.Queue.Length); i < events.Count; i++)
+            kept.Add(events[i]);
+        return session with { Queue = kept.MoveToImmutable(), QueueDropped = session.QueueDropped + overflow };
     }
 }

@@ -1,0 +1,61 @@
+using System.Collections.Immutable;
+using Promethean.Core.Effects;
+using Promethean.Stores.Sqlite;
+
+namespace Promethean.Core.Tests;
+
+/// <summary>The store's batch reads and writes answer what their one-row-at-a-time forms did.</summary>
+public sealed class SqliteStoreBatchTests
+{
+    private static Memory Chat(string id, string channel, long createdMs, string contentHash, string family, string simhash = "00000000000000ff") =>
+        new(id, "discord.message", "text " + id, "text " + id, "discord:" + id,
+            ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, string>
+            {
+                ["channel"] = channel,
+                ["contentHash"] = contentHash,
+                ["family"] = family,
+                ["simhash"] = simhash,
+            }), [], [], "active", createdMs);
+
+    [Fact]
+    public void Link_SameMemoryTwiceAndSharedKeys_CountsEachLinkOnce()
+    {
+        using var store = SqliteStore.InMemory();
+        store.ApplyStoreEffects([new NexusLink("m1", ["chan:1", "tag:ünïcode \"q\""], 10)]);
+        store.ApplyStoreEffects([new NexusLink("m1", ["chan:1", "tag:ünïcode \"q\""], 10), new NexusLink("m2", ["chan:1"], 20)]);
+        store.KeyDegree("chan:1").ShouldBe(2);
+        store.KeyDegree("tag:ünïcode \"q\"").ShouldBe(1);
+        store.Postings("chan:1", 10).ShouldBe(["m2", "m1"]);
+        store.Postings("tag:ünïcode \"q\"", 10).ShouldBe(["m1"]);
+    }
+
+    [Fact]
+    public void KnownSourceKeysAndGetMemories_ReturnOnlyThoseStored()
+    {
+        using var store = SqliteStore.InMemory();
+        store.ApplyStoreEffects([new MemPut(Chat("a", "1", 0, "h", "f")), new MemPut(Chat("b", "1", 0, "h2", "f"))]);
+        store.KnownSourceKeys(["discord:a", "discord:x", "discord:b"]).Order(StringComparer.Ordinal).ShouldBe(["discord:a", "discord:b"]);
+        store.KnownSourceKeys([]).ShouldBeEmpty();
+        var found = store.GetMemories(["b", "nope"]);
+        found.Keys.ShouldBe(["b"]);
+        found["b"].Text.ShouldBe("text b");
+    }
+
+    [Fact]
+    public void DedupeEntries_ChannelWindowInclusive_InTimeOrder()
+    {
+        using var store = SqliteStore.InMemory();
+        store.ApplyStoreEffects(
+        [
+            new MemPut(Chat("c", "1", 300, "h3", "f2", simhash: "")),
+            new MemPut(Chat("a", "1", 100, "h1", "f1")),
+            new MemPut(Chat("b", "2", 200, "h2", "f1")),
+            new MemPut(Chat("d", "1", 301, "h4", "f1")),
+        ]);
+        store.DedupeEntries("1", 100, 300).ShouldBe(
+        [
+            new DedupeEntry(100, "h1", 0xff, "f1"),
+            new DedupeEntry(300, "h3", null, "f2"),
+        ]);
+    }
+}
