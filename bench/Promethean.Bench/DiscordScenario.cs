@@ -12,8 +12,8 @@ namespace Promethean.Bench;
 /// <summary>
 /// Our Discord client's own overhead against the loopback fake Discord: gateway MESSAGE_CREATE to the
 /// <c>discord.message/new</c> in the inbound channel, and a <c>discord/send</c> through the handler and
-/// REST client to the created message. No system answers messages yet, so issue 7's
-/// <c>message_to_send_p95_ms</c> (MESSAGE_CREATE to send effect) cannot be measured in this branch.
+/// REST client to the created message. Issue 7's <c>message_to_send_p95_ms</c> (MESSAGE_CREATE to send effect,
+/// through the engine and a cephalon turn) is measured by <see cref="CephalonScenario"/>.
 /// </summary>
 public sealed class DiscordScenario : IScenario
 {

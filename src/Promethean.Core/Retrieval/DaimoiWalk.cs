@@ -57,6 +57,7 @@ public static class DaimoiWalk
         var via = new Dictionary<string, (string Key, double Mass)>(StringComparer.Ordinal);
         var degrees = new Dictionary<string, long>(StringComparer.Ordinal);
         var keysOf = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        var postings = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         var seedIds = new HashSet<string>(seeds.Select(s => s.Id), StringComparer.Ordinal);
 
         // Frontier: memory -> mass to pass on. Query keys act as a virtual node at hop 0.
@@ -89,7 +90,7 @@ public static class DaimoiWalk
                 return;
             foreach (var (key, weight) in keys)
             {
-                var neighbours = stores.Postings(key, limits.NeighboursPerKey);
+                var neighbours = PostingsOf(key);
                 if (neighbours.Count == 0)
                     continue;
                 var share = m * weight / neighbours.Count;
@@ -111,6 +112,14 @@ public static class DaimoiWalk
                 .OrderByDescending(k => k.Weight).ThenBy(k => k.Key, StringComparer.Ordinal)
                 .Take(limits.KeysPerNode)
                 .ToList();
+
+        // Nodes share their channel and author keys, so the same postings are asked for again and again.
+        IReadOnlyList<string> PostingsOf(string key)
+        {
+            if (!postings.TryGetValue(key, out var list))
+                postings[key] = list = stores.Postings(key, limits.NeighboursPerKey);
+            return list;
+        }
 
         long Degree(string key)
         {
