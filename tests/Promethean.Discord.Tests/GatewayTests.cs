@@ -123,7 +123,9 @@ public sealed class GatewayTests
     [Fact]
     public async Task Op1_Flood_AllHeartbeatsGoThroughOneWriter()
     {
-        await using var h = await GatewayHarness.StartAsync(f => f.Gateway.HeartbeatInterval = TimeSpan.FromMilliseconds(20));
+        // Timed heartbeats interleave with the 200 answers; 250 ms (not less) so that on a loaded CI machine a late
+        // ACK is not taken for a zombie link, which would move the client to a new connection mid-count.
+        await using var h = await GatewayHarness.StartAsync(f => f.Gateway.HeartbeatInterval = TimeSpan.FromMilliseconds(250));
         var c = await h.Fake.Gateway.NextConnectionAsync();
         await c.NextAsync(2);
 
