@@ -14,6 +14,14 @@ public readonly record struct EntityId(long Value) : IComparable<EntityId>
 
     public static EntityId Parse(string text) => new(long.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture));
 
+    /// <summary>Reads an id written by <see cref="ToString"/> (e.g. from effect meta); false for anything else.</summary>
+    public static bool TryParse(string? text, out EntityId id)
+    {
+        var ok = long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value);
+        id = new EntityId(value);
+        return ok;
+    }
+
     public static bool operator <(EntityId left, EntityId right) => left.Value < right.Value;
     public static bool operator >(EntityId left, EntityId right) => left.Value > right.Value;
     public static bool operator <=(EntityId left, EntityId right) => left.Value <= right.Value;

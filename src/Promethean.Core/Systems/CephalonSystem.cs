@@ -352,10 +352,8 @@ public static class CephalonSystem
 
     private static World OnToolOutcome(World world, ImmutableSortedDictionary<string, string> meta, string effectId, string content, bool isError)
     {
-        if (!meta.TryGetValue(SessionKey, out var raw) || !meta.TryGetValue(ToolCallKey, out var callId)
-            || !long.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+        if (!meta.TryGetValue(ToolCallKey, out var callId) || !EntityId.TryParse(meta.GetValueOrDefault(SessionKey), out var id))
             return world;
-        var id = new EntityId(value);
         if (!world.Sessions.TryGetValue(id, out var session) || session.Turn is not { Phase: TurnPhase.Tooling } turn
             || !turn.Pending.TryGetValue(callId, out var pending) || pending.EffectId != effectId || pending.Result is not null)
             return world;
@@ -481,9 +479,8 @@ public static class CephalonSystem
     /// <summary>The session waiting for this effect in this phase, or null for a stale or foreign outcome.</summary>
     private static EntityId? Waiting(World world, ImmutableSortedDictionary<string, string> meta, string effectId, TurnPhase phase)
     {
-        if (!meta.TryGetValue(SessionKey, out var raw) || !long.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+        if (!EntityId.TryParse(meta.GetValueOrDefault(SessionKey), out var id))
             return null;
-        var id = new EntityId(value);
         return world.Sessions.TryGetValue(id, out var s) && s.Turn is { } t && t.Phase == phase && t.WaitingFor == effectId ? id : null;
     }
 

@@ -74,8 +74,7 @@ public static class OlympiaSystem
 
     private static string Key(World world, string? sessionId, string? model)
     {
-        var session = sessionId is not null && long.TryParse(sessionId, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var raw)
-            && world.Sessions.TryGetValue(new EntityId(raw), out var s) ? s.Name : sessionId ?? "-";
+        var session = EntityId.TryParse(sessionId, out var id) && world.Sessions.TryGetValue(id, out var s) ? s.Name : sessionId ?? "-";
         return session + "|" + (model ?? "-");
     }
 

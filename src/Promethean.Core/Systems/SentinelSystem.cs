@@ -29,10 +29,8 @@ public static class SentinelSystem
 
         foreach (var e in world.EventsIn)
         {
-            if (e is not IEffectOutcome outcome || !outcome.Meta.TryGetValue(SentinelMeta.Sentinel, out var idText)
-                || !long.TryParse(idText, NumberStyles.None, CultureInfo.InvariantCulture, out var raw))
+            if (e is not IEffectOutcome outcome || !EntityId.TryParse(outcome.Meta.GetValueOrDefault(SentinelMeta.Sentinel), out var id))
                 continue;
-            var id = new EntityId(raw);
             if (!next.Sentinels.TryGetValue(id, out var s) || s.AwaitingEffectId != outcome.EffectId)
                 continue;
             s = s with { AwaitingEffectId = null, Awaiting = null };

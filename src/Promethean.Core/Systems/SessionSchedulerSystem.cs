@@ -198,10 +198,7 @@ public static class SessionSchedulerSystem
             };
             if (effectId is null || meta is null || !meta.TryGetValue("session", out var session))
                 continue;
-            if (!long.TryParse(session, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var raw))
-                continue;
-            var id = new EntityId(raw);
-            if (ledgers.TryGetValue(id, out var ledger))
+            if (EntityId.TryParse(session, out var id) && ledgers.TryGetValue(id, out var ledger))
                 ledgers[id] = Budget.Settle(ledger, effectId, tokens);
         }
     }
