@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Promethean.Core.Cephalons;
@@ -305,7 +304,7 @@ public static class CephalonSystem
             // Events queued during the turn: the scheduler (which ran before this system) grants them on a later
             // tick, and nothing else may be on its way to bring one.
             var due = nowMs + next.Profile.CadenceMs;
-            world = world.Do(new TimerWake(due) { Meta = Meta(id).Add(PurposeKey, WakePurpose) });
+            world = world.Do(Wake(id, due));
             next = next with { WakeAtMs = due };
         }
         return Put(world, id, next);
@@ -377,7 +376,7 @@ public static class CephalonSystem
         }
         turn = turn with { Phase = TurnPhase.Continuing, WaitingFor = "", Messages = messages.ToImmutable(), Pending = ImmutableSortedDictionary<string, PendingTool>.Empty };
         // Nothing else may be on its way to start the next tick, so ask for one: the scheduler grants the next round there.
-        var next = world.Do(new TimerWake(world.TimeMs) { Meta = Meta(id).Add(PurposeKey, WakePurpose) });
+        var next = world.Do(Wake(id, world.TimeMs));
         return Put(next, id, session with { Status = SessionStatus.Ready, Turn = turn });
     }
 
@@ -521,7 +520,7 @@ public static class CephalonSystem
     private static RecentEntry Recent(string role, string author, string text, string channel, long atMs)
     {
         var line = Cut(text, MaxLineChars, fromEnd: false);
-        return new RecentEntry(role, author, line, channel, atMs, Sha(TextNormalizer.Normalize(text)));
+        return new RecentEntry(role, author, line, channel, atMs, Sha256Hex.Of(TextNormalizer.Normalize(text)));
     }
 
     private static ImmutableArray<RecentEntry> Ring(ImmutableArray<RecentEntry> recent, IReadOnlyCollection<RecentEntry> added, int capacity)
@@ -544,7 +543,7 @@ public static class CephalonSystem
     }
 
     private static string ContentHash(Memory memory) =>
-        memory.Source.TryGetValue("contentHash", out var hash) && hash.Length > 0 && !memory.Source.ContainsKey("path") ? hash : Sha(memory.Text);
+        memory.Source.TryGetValue("contentHash", out var hash) && hash.Length > 0 && !memory.Source.ContainsKey("path") ? hash : Sha256Hex.Of(memory.Text);
 
     private static string Cut(string text, int max, bool fromEnd)
     {
@@ -561,6 +560,9 @@ public static class CephalonSystem
         return text[..end] + "…";
     }
 
+    /// <summary>Asks for a tick at <paramref name="dueMs"/> for a session whose work became ready when nothing else may bring one.</summary>
+    public static TimerWake Wake(EntityId id, long dueMs) => new(dueMs) { Meta = Meta(id).Add(PurposeKey, WakePurpose) };
+
     private static World Hold(World world, EntityId id, string effectId)
     {
         var ledger = world.Ledgers.GetValueOrDefault(id) ?? SessionLedger.Start(1);
@@ -573,6 +575,4 @@ public static class CephalonSystem
         ImmutableSortedDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal).Add(SessionKey, id.ToString());
 
     private static string Num(long n) => n.ToString(CultureInfo.InvariantCulture);
-
-    private static string Sha(string s) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(s)));
 }

@@ -109,9 +109,7 @@ public static class SessionSchedulerSystem
             var due = session.LastTurnMs + session.Profile.CadenceMs;
             if (due <= world.TimeMs || session.WakeAtMs == due)
                 continue;
-            var meta = ImmutableSortedDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal)
-                .Add(CephalonSystem.SessionKey, id.ToString()).Add(CephalonSystem.PurposeKey, CephalonSystem.WakePurpose);
-            next = next.Do(new TimerWake(due) { Meta = meta }) with { Sessions = next.Sessions.SetItem(id, session with { WakeAtMs = due }) };
+            next = next.Do(CephalonSystem.Wake(id, due)) with { Sessions = next.Sessions.SetItem(id, session with { WakeAtMs = due }) };
         }
         return next;
     }
