@@ -55,14 +55,9 @@ internal static class DemoRun
         using (var daemon = new Daemon(dataDir, config, logs, discord.CreateClient(logs)))
         {
             await using var inspector = await InspectorHosting.StartAsync(daemon, inspect, logs, ct);
-            var reportWrites = new HashSet<string>(StringComparer.Ordinal);
-            var reported = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var reports = new ReportWatch(daemon.Engine);
             daemon.Engine.Committed += tick =>
             {
-                foreach (var e in daemon.Engine.World.EventsIn.OfType<FsWriteResult>().Where(r => reportWrites.Contains(r.EffectId)))
-                    reported.TrySetResult(e.Path);
-                foreach (var w in tick.Effects.OfType<FsWrite>().Where(w => w.Meta.GetValueOrDefault(CephalonSystem.PurposeKey) == "cephalon.report"))
-                    reportWrites.Add(w.Id);
                 if (!Console.IsErrorRedirected && tick.Tick % 25 == 0)
                     Console.Error.Write($"\r  tick {tick.Tick}, {Volatile.Read(ref played)}/{history.Messages.Count} messages played   \r");
             };
@@ -75,8 +70,8 @@ internal static class DemoRun
             Console.WriteLine();
             Console.WriteLine("End of the day: asking the janitor for its report ...");
             await daemon.Engine.Inbound.WriteAsync(new JanitorReportRequested("demo"), ct);
-            var done = await Task.WhenAny(reported.Task, Task.Delay(TimeSpan.FromSeconds(90), ct));
-            report = done == reported.Task ? await reported.Task : null;
+            var done = await Task.WhenAny(reports.FirstWritten, Task.Delay(TimeSpan.FromSeconds(90), ct));
+            report = done == reports.FirstWritten ? await reports.FirstWritten : null;
             await Quiet(daemon, TimeSpan.FromSeconds(30), ct);
             await stop.CancelAsync();
             await running;

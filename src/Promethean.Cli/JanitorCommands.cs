@@ -31,43 +31,26 @@ internal static class JanitorCommands
         using var logs = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true));
         using var daemon = new Daemon(dataDir, config, logs);
 
-        var writes = new Dictionary<string, string>(StringComparer.Ordinal);
-        var written = new List<string>();
-        var failures = new List<string>();
+        var reports = new ReportWatch(daemon.Engine);
         var posted = 0;
         daemon.Engine.Committed += tick =>
-        {
-            foreach (var outcome in daemon.Engine.World.EventsIn)
-            {
-                if (outcome is FsWriteResult r && writes.TryGetValue(r.EffectId, out var path))
-                    written.Add(path);
-                if (outcome is EffectError e && writes.TryGetValue(e.EffectId, out var failed))
-                    failures.Add($"{failed}: {e.Message}");
-            }
-            foreach (var effect in tick.Effects)
-            {
-                if (effect is FsWrite w && w.Meta.GetValueOrDefault(CephalonSystem.PurposeKey) == "cephalon.report")
-                    writes[w.Id] = w.Path;
-                if (effect is DiscordSend && effect.Meta.GetValueOrDefault("source") == "cephalon" && IsJanitor(daemon, effect))
-                    posted++;
-            }
-        };
+            posted += tick.Effects.Count(e => e is DiscordSend && e.Meta.GetValueOrDefault("source") == "cephalon" && IsJanitor(daemon, e));
         Console.Error.WriteLine("janitor: assembling the report ...");
         await daemon.Engine.RunOnceAsync([new JanitorReportRequested("cli")], DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), ct);
 
-        foreach (var failure in failures)
+        foreach (var failure in reports.Failures)
             Console.Error.WriteLine($"janitor: the report could not be written: {failure}");
-        if (written.Count == 0)
+        if (reports.Written.Count == 0)
         {
             var counters = DebugStatsSystem.CountersOf(daemon.Engine.World);
-            var why = failures.Count > 0 ? "see above"
+            var why = reports.Failures.Count > 0 ? "see above"
                 : counters["cephalon.turn.errors"] > 0 ? "the model call failed (see the log above)"
                 : counters["cephalon.turn.skipped.budget"] > 0 ? "the janitor's token budget is used up"
                 : "the janitor is busy with another turn or stayed silent";
             Console.Error.WriteLine($"janitor: no report was written: {why}");
             return 1;
         }
-        foreach (var path in written)
+        foreach (var path in reports.Written)
         {
             var full = Path.Combine(Path.GetFullPath(config.Fs.BaseDirectory), path);
             if (File.Exists(full))

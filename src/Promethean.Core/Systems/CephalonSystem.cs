@@ -26,6 +26,7 @@ public static class CephalonSystem
     public const string QueryPurpose = "cephalon.query";
     public const string ToolPurpose = "cephalon.tool";
     public const string WakePurpose = "cephalon.wake";
+    public const string ReportPurpose = "cephalon.report";
     public const string SessionKey = "session";
     public const string PurposeKey = "purpose";
     public const string ToolCallKey = "tool_call";
@@ -260,7 +261,7 @@ public static class CephalonSystem
             if (session.Profile.ReportDirectory.Length > 0)
             {
                 var path = session.Profile.ReportDirectory.TrimEnd('/') + "/" + ReportFileName(world.TimeMs, world.Tick);
-                next = next.Do(new FsWrite(path, text + "\n") { Meta = effectMeta.Add(PurposeKey, "cephalon.report") });
+                next = next.Do(new FsWrite(path, text + "\n") { Meta = effectMeta.Add(PurposeKey, ReportPurpose) });
             }
             if (session.Profile.ReportChannel.Length > 0)
                 next = next.Do(new DiscordSend(session.Profile.ReportChannel, text) { Meta = effectMeta });
