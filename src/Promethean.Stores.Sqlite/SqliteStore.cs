@@ -17,11 +17,12 @@ namespace Promethean.Stores.Sqlite;
 /// memories, the outbox, ingress cursors and snapshots. Every tick commits in one transaction, so a
 /// crash at any instant leaves the last committed tick whole. Not thread-safe: the tick loop owns it.
 /// </summary>
-public sealed class SqliteStore : IStoreReader, IDisposable
+public sealed partial class SqliteStore : IStoreReader, IDisposable
 {
     private readonly SqliteConnection _db;
     private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
     private SqliteTransaction? _tx;
+    private WalCheckpointer? _checkpointer;
     private readonly Dictionary<(string Model, string Kind), ExactVectorIndex> _vectors = [];
 
     private SqliteStore(SqliteConnection db, bool readOnly = false)
@@ -32,8 +33,57 @@ public sealed class SqliteStore : IStoreReader, IDisposable
             Execute("PRAGMA busy_timeout=5000;");
             return;
         }
-        Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;");
-        Execute(Schema);
+        // A 64 MB page cache holds the hot index pages of a large memory store, so ingest does not re-read them every
+        // tick; checkpoints run on their own thread (WalCheckpointer), the writer's automatic one is only a backstop.
+        Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=65536; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;");
+        var version = Scalar<long>("PRAGMA user_version");
+        if (version > SchemaVersion)
+            throw new InvalidOperationException($"this store has schema version {version}, written by a newer Promethean; this one reads up to version {SchemaVersion}");
+        if (version < SchemaVersion && Scalar<long>("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'memories'") > 0)
+            Migrate();
+        else
+            Execute(Schema);
+        Execute($"PRAGMA user_version = {SchemaVersion}");
+    }
+
+    /// <summary>
+    /// Version 2: keyword index with external content, <c>original</c> stored only when it differs from
+    /// the text, near-duplicate rows keyed by (channel, time) with hex simhashes, one posting b-tree
+    /// keyed by (key, time desc, memory). Version 1 was the first layout (user_version 0).
+    /// </summary>
+    private const int SchemaVersion = 2;
+
+    /// <summary>Rewrites a store of the first layout into the current one in one transaction, keeping rowids (the keyword index refers to them).</summary>
+    private void Migrate()
+    {
+        using var tx = _db.BeginTransaction();
+        using (var cmd = _db.CreateCommand())
+        {
+            cmd.Transaction = tx;
+            cmd.CommandText = """
+                ALTER TABLE memories RENAME TO memories_v1;
+                DROP INDEX IF EXISTS memories_source;
+                DROP INDEX IF EXISTS memories_kind_age;
+                DROP TABLE IF EXISTS memories_fts;
+                ALTER TABLE memory_dedupe RENAME TO memory_dedupe_v1;
+                DROP INDEX IF EXISTS memory_dedupe_time;
+                ALTER TABLE nexus RENAME TO nexus_v1;
+                DROP INDEX IF EXISTS nexus_recent;
+                """ + Schema + """
+
+                INSERT INTO memories(rowid, id, kind, text, original, source_key, source, tags, nexus_keys, lifecycle, created_ms)
+                SELECT rowid, id, kind, text, nullif(original, text), source_key, source, tags, nexus_keys, lifecycle, created_ms FROM memories_v1 ORDER BY rowid;
+                INSERT INTO memories_fts(rowid, text) SELECT rowid, text FROM memories WHERE lifecycle <> 'tombstoned' ORDER BY rowid;
+                INSERT INTO memory_dedupe(channel, created_ms, id, content_hash, simhash, family)
+                SELECT channel, created_ms, id, content_hash, CASE WHEN simhash IS NULL THEN NULL ELSE printf('%016x', simhash) END, family FROM memory_dedupe_v1;
+                INSERT OR IGNORE INTO nexus(key, created_ms, memory_id) SELECT key, created_ms, memory_id FROM nexus_v1;
+                DROP TABLE memories_v1;
+                DROP TABLE memory_dedupe_v1;
+                DROP TABLE nexus_v1;
+                """;
+            cmd.ExecuteNonQuery();
+        }
+        tx.Commit();
     }
 
     /// <summary>Opens (creating if needed) the store file at <paramref name="path"/>.</summary>
@@ -41,7 +91,18 @@ public sealed class SqliteStore : IStoreReader, IDisposable
     {
         var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         db.Open();
-        return new SqliteStore(db);
+        SqliteStore store;
+        try
+        {
+            store = new SqliteStore(db);
+        }
+        catch
+        {
+            db.Dispose();
+            throw;
+        }
+        store._checkpointer = new WalCheckpointer(path, TimeSpan.FromMilliseconds(200));
+        return store;
     }
 
     /// <summary>
@@ -77,21 +138,17 @@ public sealed class SqliteStore : IStoreReader, IDisposable
         CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(status) WHERE status = 'pending';
         CREATE TABLE IF NOT EXISTS cursors(name TEXT PRIMARY KEY, value INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS memories(
-            id TEXT PRIMARY KEY, kind TEXT NOT NULL, text TEXT NOT NULL, original TEXT NOT NULL,
+            id TEXT PRIMARY KEY, kind TEXT NOT NULL, text TEXT NOT NULL, original TEXT,
             source_key TEXT NOT NULL, source TEXT NOT NULL, tags TEXT NOT NULL, nexus_keys TEXT NOT NULL,
             lifecycle TEXT NOT NULL, created_ms INTEGER NOT NULL);
         CREATE UNIQUE INDEX IF NOT EXISTS memories_source ON memories(source_key);
         CREATE INDEX IF NOT EXISTS memories_kind_age ON memories(kind, lifecycle, created_ms, id);
         CREATE TABLE IF NOT EXISTS memory_dedupe(
-            id TEXT PRIMARY KEY, channel TEXT NOT NULL, content_hash TEXT NOT NULL, simhash INTEGER,
-            family TEXT NOT NULL, created_ms INTEGER NOT NULL);
-        CREATE INDEX IF NOT EXISTS memory_dedupe_time ON memory_dedupe(channel, created_ms, id);
-        DROP INDEX IF EXISTS memory_dedupe_hash;
-        DROP INDEX IF EXISTS memory_dedupe_family;
-        CREATE VIRTUAL TABLE IF NOT EXISTS memories_fts USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');
+            channel TEXT NOT NULL, created_ms INTEGER NOT NULL, id TEXT NOT NULL, content_hash TEXT NOT NULL, simhash TEXT,
+            family TEXT NOT NULL, PRIMARY KEY(channel, created_ms, id)) WITHOUT ROWID;
+        CREATE VIRTUAL TABLE IF NOT EXISTS memories_fts USING fts5(text, content = 'memories', content_rowid = 'rowid', tokenize = 'unicode61 remove_diacritics 2');
         CREATE TABLE IF NOT EXISTS nexus(
-            key TEXT NOT NULL, memory_id TEXT NOT NULL, created_ms INTEGER NOT NULL, PRIMARY KEY(key, memory_id)) WITHOUT ROWID;
-        CREATE INDEX IF NOT EXISTS nexus_recent ON nexus(key, created_ms DESC, memory_id);
+            key TEXT NOT NULL, created_ms INTEGER NOT NULL, memory_id TEXT NOT NULL, PRIMARY KEY(key, created_ms DESC, memory_id)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS nexus_degree(key TEXT PRIMARY KEY, degree INTEGER NOT NULL) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS vectors(
             memory_id TEXT NOT NULL, model TEXT NOT NULL, kind TEXT NOT NULL, dim INTEGER NOT NULL, data BLOB NOT NULL,
@@ -155,7 +212,7 @@ public sealed class SqliteStore : IStoreReader, IDisposable
         using var r = cmd.ExecuteReader();
         var list = new List<DedupeEntry>();
         while (r.Read())
-            list.Add(new DedupeEntry(r.GetInt64(0), r.GetString(1), r.IsDBNull(2) ? null : unchecked((ulong)r.GetInt64(2)), r.GetString(3)));
+            list.Add(new DedupeEntry(r.GetInt64(0), r.GetString(1), r.IsDBNull(2) ? null : ulong.Parse(r.GetString(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture), r.GetString(3)));
         return list;
     }
 
@@ -296,8 +353,9 @@ public sealed class SqliteStore : IStoreReader, IDisposable
         return r.Read() ? ReadMemory(r) : null;
     }
 
+    /// <summary>Reads a memory row; <c>original</c> is stored only when it differs from <c>text</c>.</summary>
     private static Memory ReadMemory(SqliteDataReader r) => new(
-        r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4),
+        r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? r.GetString(2) : r.GetString(3), r.GetString(4),
         CanonicalJson.Deserialize<ImmutableSortedDictionary<string, string>>(r.GetString(5)),
         CanonicalJson.Deserialize<ImmutableSortedSet<string>>(r.GetString(6)),
         CanonicalJson.Deserialize<ImmutableSortedSet<string>>(r.GetString(7)),
@@ -347,37 +405,71 @@ public sealed class SqliteStore : IStoreReader, IDisposable
         tx.Commit();
     }
 
+    /// <summary>
+    /// Applies store effects in order. A run of consecutive <c>mem/put</c> or <c>nexus/link</c>
+    /// effects (ingest emits hundreds per tick) is written in a few set-based statements; everything
+    /// else, one effect at a time.
+    /// </summary>
     private void ApplyStoreEffectsCore(IEnumerable<Effect> effects)
     {
+        var run = new List<Effect>();
         foreach (var effect in effects.Where(e => e.IsStoreEffect))
         {
-            switch (effect)
+            if (run.Count > 0 && run[0].GetType() != effect.GetType())
             {
-                case MemPut put:
-                    PutMemory(put.Memory);
-                    break;
-                case NexusLink link:
-                    Link(link);
-                    break;
-                case VectorPut vp:
-                    PutVector(vp);
-                    break;
-                case VectorDelete vd:
-                    DeleteVectors(vd.MemoryId);
-                    break;
-                case MemTombstone t:
-                    Tombstone(t);
-                    break;
-                case JobDefer d:
-                    Prepared("INSERT OR IGNORE INTO deferred_jobs(dedupe_key, type, priority, payload, model) VALUES($k, $t, $p, $m, $mo)",
-                        ("$k", d.DedupeKey), ("$t", d.JobType), ("$p", d.Priority), ("$m", d.Payload), ("$mo", d.Model)).ExecuteNonQuery();
-                    break;
-                case JobUndefer u:
-                    Prepared("DELETE FROM deferred_jobs WHERE dedupe_key = $k", ("$k", u.DedupeKey)).ExecuteNonQuery();
-                    break;
-                default:
-                    throw new InvalidOperationException($"no store handler for store effect '{effect.Type}'");
+                ApplyRun(run);
+                run.Clear();
             }
+            run.Add(effect);
+        }
+        ApplyRun(run);
+    }
+
+    private void ApplyRun(List<Effect> run)
+    {
+        switch (run)
+        {
+            case []:
+                return;
+            case [MemPut, _, ..]:
+                PutMemories([.. run.Cast<MemPut>()]);
+                return;
+            case [NexusLink, _, ..]:
+                LinkAll(run);
+                return;
+        }
+        foreach (var effect in run)
+            Apply(effect);
+    }
+
+    private void Apply(Effect effect)
+    {
+        switch (effect)
+        {
+            case MemPut put:
+                PutMemory(put.Memory);
+                break;
+            case NexusLink link:
+                Link(link);
+                break;
+            case VectorPut vp:
+                PutVector(vp);
+                break;
+            case VectorDelete vd:
+                DeleteVectors(vd.MemoryId);
+                break;
+            case MemTombstone t:
+                Tombstone(t);
+                break;
+            case JobDefer d:
+                Prepared("INSERT OR IGNORE INTO deferred_jobs(dedupe_key, type, priority, payload, model) VALUES($k, $t, $p, $m, $mo)",
+                    ("$k", d.DedupeKey), ("$t", d.JobType), ("$p", d.Priority), ("$m", d.Payload), ("$mo", d.Model)).ExecuteNonQuery();
+                break;
+            case JobUndefer u:
+                Prepared("DELETE FROM deferred_jobs WHERE dedupe_key = $k", ("$k", u.DedupeKey)).ExecuteNonQuery();
+                break;
+            default:
+                throw new InvalidOperationException($"no store handler for store effect '{effect.Type}'");
         }
     }
 
@@ -393,10 +485,10 @@ public sealed class SqliteStore : IStoreReader, IDisposable
         Prepared("""
             INSERT INTO nexus_degree(key, degree)
             SELECT k.value, 1 FROM json_each($k) AS k
-            WHERE NOT EXISTS (SELECT 1 FROM nexus WHERE key = k.value AND memory_id = $m)
+            WHERE NOT EXISTS (SELECT 1 FROM nexus WHERE key = k.value AND created_ms = $t AND memory_id = $m)
             ON CONFLICT(key) DO UPDATE SET degree = degree + 1
-            """, ("$k", keys), ("$m", link.MemoryId)).ExecuteNonQuery();
-        Prepared("INSERT OR IGNORE INTO nexus(key, memory_id, created_ms) SELECT value, $m, $t FROM json_each($k)",
+            """, ("$k", keys), ("$m", link.MemoryId), ("$t", link.CreatedMs)).ExecuteNonQuery();
+        Prepared("INSERT OR IGNORE INTO nexus(key, created_ms, memory_id) SELECT value, $t, $m FROM json_each($k)",
             ("$k", keys), ("$m", link.MemoryId), ("$t", link.CreatedMs)).ExecuteNonQuery();
     }
 
@@ -407,10 +499,10 @@ public sealed class SqliteStore : IStoreReader, IDisposable
             return;
         var rowid = (long)Prepared("UPDATE memories SET lifecycle = $l, source = $s WHERE id = $id RETURNING rowid",
             ("$l", Memory.Tombstoned), ("$s", CanonicalJson.SerializeToString(m.Source.SetItem("summary", t.SummaryId))), ("$id", m.Id)).ExecuteScalar()!;
-        Prepared("DELETE FROM memories_fts WHERE rowid = $r", ("$r", rowid)).ExecuteNonQuery();
+        FtsDelete(rowid, m.Text);
         foreach (var key in m.NexusKeys)
         {
-            var removed = Prepared("DELETE FROM nexus WHERE key = $k AND memory_id = $m", ("$k", key), ("$m", m.Id)).ExecuteNonQuery();
+            var removed = Prepared("DELETE FROM nexus WHERE key = $k AND created_ms = $t AND memory_id = $m", ("$k", key), ("$t", m.CreatedMs), ("$m", m.Id)).ExecuteNonQuery();
             if (removed == 1)
             {
                 Prepared("UPDATE nexus_degree SET degree = degree - 1 WHERE key = $k", ("$k", key)).ExecuteNonQuery();
@@ -435,31 +527,64 @@ public sealed class SqliteStore : IStoreReader, IDisposable
             index.Remove(memoryId);
     }
 
+    /// <summary>
+    /// Stores a memory and keeps its keyword index current. The index has external content (the
+    /// memories table), so replacing a row first removes the old text's postings; a new row, the
+    /// common case, costs one insert into each.
+    /// </summary>
     private void PutMemory(Memory m)
     {
-        var rowid = (long)Prepared("""
+        var original = string.Equals(m.Original, m.Text, StringComparison.Ordinal) ? null : m.Original;
+        var source = CanonicalJson.SerializeToString(m.Source);
+        var tags = CanonicalJson.SerializeToString(m.Tags);
+        var keys = CanonicalJson.SerializeToString(m.NexusKeys);
+        var inserted = Prepared("""
             INSERT INTO memories(id, kind, text, original, source_key, source, tags, nexus_keys, lifecycle, created_ms)
             VALUES($id, $kind, $text, $orig, $sk, $src, $tags, $keys, $life, $created)
-            ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, text = excluded.text, original = excluded.original,
-                source = excluded.source, tags = excluded.tags, nexus_keys = excluded.nexus_keys,
-                lifecycle = excluded.lifecycle
-            RETURNING rowid
+            ON CONFLICT(id) DO NOTHING RETURNING rowid
             """,
-            ("$id", m.Id), ("$kind", m.Kind), ("$text", m.Text), ("$orig", m.Original), ("$sk", m.SourceKey),
-            ("$src", CanonicalJson.SerializeToString(m.Source)), ("$tags", CanonicalJson.SerializeToString(m.Tags)),
-            ("$keys", CanonicalJson.SerializeToString(m.NexusKeys)), ("$life", m.Lifecycle), ("$created", m.CreatedMs)).ExecuteScalar()!;
-        Prepared("DELETE FROM memories_fts WHERE rowid = $r", ("$r", rowid)).ExecuteNonQuery();
-        Prepared("INSERT INTO memories_fts(rowid, text) VALUES($r, $t)", ("$r", rowid), ("$t", m.Text)).ExecuteNonQuery();
-        if (m.Source.TryGetValue("contentHash", out var contentHash) && m.Source.TryGetValue("family", out var family)
-            && m.Source.TryGetValue("channel", out var channel))
+            ("$id", m.Id), ("$kind", m.Kind), ("$text", m.Text), ("$orig", original), ("$sk", m.SourceKey),
+            ("$src", source), ("$tags", tags), ("$keys", keys), ("$life", m.Lifecycle), ("$created", m.CreatedMs)).ExecuteScalar();
+        if (inserted is long rowid)
         {
-            object? simhash = m.Source.TryGetValue("simhash", out var hex) && hex.Length == 16
-                ? unchecked((long)ulong.Parse(hex, NumberStyles.HexNumber, CultureInfo.InvariantCulture))
-                : null;
-            Prepared("INSERT OR REPLACE INTO memory_dedupe(id, channel, content_hash, simhash, family, created_ms) VALUES($i, $c, $h, $s, $f, $t)",
-                ("$i", m.Id), ("$c", channel), ("$h", contentHash), ("$s", simhash), ("$f", family), ("$t", m.CreatedMs)).ExecuteNonQuery();
+            if (m.Lifecycle != Memory.Tombstoned)
+                Prepared("INSERT INTO memories_fts(rowid, text) VALUES($r, $t)", ("$r", rowid), ("$t", m.Text)).ExecuteNonQuery();
+        }
+        else
+        {
+            Replace(m, original, source, tags, keys);
+        }
+        if (DedupeRow.Of(m) is { } d)
+        {
+            Prepared("INSERT OR REPLACE INTO memory_dedupe(channel, created_ms, id, content_hash, simhash, family) VALUES($c, $t, $i, $h, $s, $f)",
+                ("$i", m.Id), ("$c", d.Channel), ("$h", d.ContentHash), ("$s", d.SimHash), ("$f", d.Family), ("$t", m.CreatedMs)).ExecuteNonQuery();
         }
     }
+
+    /// <summary>Updates an existing memory row in place: its old text leaves the keyword index, the new text enters it unless tombstoned.</summary>
+    private void Replace(Memory m, string? original, string source, string tags, string keys)
+    {
+        using (var r = Prepared("SELECT rowid, text, lifecycle FROM memories WHERE id = $id", ("$id", m.Id)).ExecuteReader())
+        {
+            r.Read();
+            var (rowid, oldText, oldLifecycle) = (r.GetInt64(0), r.GetString(1), r.GetString(2));
+            r.Close();
+            if (oldLifecycle != Memory.Tombstoned)
+                FtsDelete(rowid, oldText);
+            if (m.Lifecycle != Memory.Tombstoned)
+                Prepared("INSERT INTO memories_fts(rowid, text) VALUES($r, $t)", ("$r", rowid), ("$t", m.Text)).ExecuteNonQuery();
+        }
+        Prepared("""
+            UPDATE memories SET kind = $kind, text = $text, original = $orig, source = $src, tags = $tags, nexus_keys = $keys, lifecycle = $life
+            WHERE id = $id
+            """,
+            ("$id", m.Id), ("$kind", m.Kind), ("$text", m.Text), ("$orig", original), ("$src", source), ("$tags", tags), ("$keys", keys),
+            ("$life", m.Lifecycle)).ExecuteNonQuery();
+    }
+
+    /// <summary>Removes a row's postings from the external-content keyword index, which needs the text it indexed.</summary>
+    private void FtsDelete(long rowid, string text) =>
+        Prepared("INSERT INTO memories_fts(memories_fts, rowid, text) VALUES('delete', $r, $t)", ("$r", rowid), ("$t", text)).ExecuteNonQuery();
 
     private void WriteWorldDiff(World previous, World next)
     {
@@ -690,6 +815,7 @@ public sealed class SqliteStore : IStoreReader, IDisposable
 
     public void Dispose()
     {
+        _checkpointer?.Dispose();
         foreach (var cmd in _prepared.Values)
             cmd.Dispose();
         foreach (var index in _vectors.Values)
