@@ -46,6 +46,9 @@ public sealed class MemoryScenario : IScenario
     /// <summary>Only the ingest metric, for profiling it.</summary>
     public static IEnumerable<Metric> IngestOnly() => Ingest();
 
+    /// <summary>Only the RSS metric (with its per-stage breakdown), for profiling it.</summary>
+    public static Metric RssOnly() => Rss(SyntheticMemories.Create(Points, Centres));
+
     private static IEnumerable<Metric> Ingest()
     {
         // A daemon ingests for days; the first seconds of a process are spent compiling (tiered JIT on a
@@ -330,9 +333,12 @@ public sealed class MemoryScenario : IScenario
             var host = Environment.ProcessPath!;
             var probe = Path.GetFileNameWithoutExtension(host) == "dotnet" ? $"{typeof(MemoryScenario).Assembly.Location} --rss-probe {db}" : $"--rss-probe {db}";
             var output = Exec(host, probe, dir.FullName);
-            var mb = double.Parse(output!.Trim().Split('\n')[^1], CultureInfo.InvariantCulture);
+            var lines = output!.Trim().Split('\n');
+            var mb = double.Parse(lines[^1], CultureInfo.InvariantCulture);
+            var stages = string.Join("; ", lines.Where(l => l.StartsWith("stage ", StringComparison.Ordinal)).Select(l => l["stage ".Length..]));
+            Console.WriteLine("   rss probe: " + stages);
             return new Metric("rss_mb_100k_memories", mb, "MB", "<= 400",
-                "fresh process: SQLite store with 100k memories (FTS5, nexus) open, 100k x 384-d vectors in the exact index, 100k memory mirrors in the world; RSS after a full GC");
+                "fresh process: SQLite store with 100k memories (FTS5, nexus) open, 100k x 384-d vectors in the exact index, 100k memory mirrors in the world; RSS after a full GC; stages: " + stages);
         }
         finally
         {
@@ -341,25 +347,38 @@ public sealed class MemoryScenario : IScenario
         }
     }
 
-    /// <summary>The child side of <see cref="Rss"/>: prints the resident set in MB.</summary>
+    /// <summary>The child side of <see cref="Rss"/>: prints the resident set in MB after each stage, the last line after a full GC.</summary>
     public static int RssProbe(string db)
     {
+        Stage("runtime");
         using var store = SqliteStore.Open(db);
+        Stage("store open");
         store.VectorSearch("all-MiniLM-L6-v2", "canonical", new float[Dims], 10);
+        Stage("vectors loaded");
         var world = World.Empty;
         var mirrors = world.Memories.ToBuilder();
-        foreach (var m in store.AllMemories())
+        foreach (var m in store.ReadMemories())
         {
             world = world.Spawn(out var id);
             mirrors[id] = new MemoryMirror(m.Id, m.Kind, m.Tags, m.NexusKeys, MemoryLifecycle.Active);
         }
         world = world with { Memories = mirrors.ToImmutable() };
+        Stage("mirrors built");
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
-        using var self = Process.GetCurrentProcess();
         Console.WriteLine(store.MemoryCount + world.Memories.Count > 0 ? "" : "empty");
-        Console.WriteLine((self.WorkingSet64 / 1024.0 / 1024.0).ToString("0.0", CultureInfo.InvariantCulture));
+        Stage("after full GC");
+        Console.WriteLine(Rss().ToString("0.0", CultureInfo.InvariantCulture));
         return 0;
+
+        static void Stage(string name) =>
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"stage {name}: {Rss():0.0} MB (managed heap {GC.GetTotalMemory(false) / 1048576.0:0.0} MB)"));
+
+        static double Rss()
+        {
+            using var self = Process.GetCurrentProcess();
+            return self.WorkingSet64 / 1024.0 / 1024.0;
+        }
     }
 
     private static string Id(int i) => SyntheticMemories.Id(i);

@@ -4,13 +4,19 @@ using Promethean.Bench;
 
 // Usage: dotnet run -c Release --project bench/Promethean.Bench -- [scenario ...] [--micro]
 //   no names: every scenario. --micro: the BenchmarkDotNet micro benches instead.
-//   --ingest-only: just the ingest_msgs_per_s run of the memory scenario, printed, not written (for profiling).
+//   --ingest-only, --rss-only: just that metric of the memory scenario, printed, not written (for profiling).
 if (args is ["--rss-probe", var probeDb])
     return MemoryScenario.RssProbe(probeDb);
 if (args is ["--ingest-only"])
 {
     foreach (var m in MemoryScenario.IngestOnly())
         Console.WriteLine($"   {m.Name,-40} {m.Value,12:0.###} {m.Unit,-10} target {m.Target}  {m.Notes}");
+    return 0;
+}
+if (args is ["--rss-only"])
+{
+    var m = MemoryScenario.RssOnly();
+    Console.WriteLine($"   {m.Name,-40} {m.Value,12:0.###} {m.Unit,-10} target {m.Target}  {m.Notes}");
     return 0;
 }
 if (args.Contains("--micro"))

@@ -95,15 +95,14 @@ public sealed class SyntheticMemories
     {
         foreach (var chunk in Enumerable.Range(0, Data.Length).Chunk(5000))
         {
-            var effects = new List<Effect>(chunk.Length * 3);
-            foreach (var i in chunk)
-            {
-                var memory = MemoryAt(i);
-                effects.Add(new MemPut(memory));
-                effects.Add(new NexusLink(memory.Id, memory.NexusKeys, memory.CreatedMs));
-                effects.Add(new VectorPut(memory.Id, Model, "canonical", [.. Data[i]]));
-            }
-            store.ApplyStoreEffects(effects);
+            // Grouped by type, as ingest emits them, so the store writes each group set-based.
+            var memories = chunk.Select(i => (Index: i, Memory: MemoryAt(i))).ToList();
+            store.ApplyStoreEffects(
+            [
+                .. memories.Select(m => (Effect)new MemPut(m.Memory)),
+                .. memories.Select(m => (Effect)new NexusLink(m.Memory.Id, m.Memory.NexusKeys, m.Memory.CreatedMs)),
+                .. memories.Select(m => (Effect)new VectorPut(m.Memory.Id, Model, "canonical", [.. Data[m.Index]])),
+            ]);
         }
     }
 }

@@ -315,6 +315,7 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
         if (_vectors.TryGetValue((model, kind), out var index))
             return index;
         index = new ExactVectorIndex(dims);
+        index.EnsureCapacity(VectorCount(model, kind));
         foreach (var (id, vector) in ReadVectors(model, kind))
         {
             if (vector.Length == dims)
@@ -328,21 +329,22 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
 
     private static float[] FromBlob(byte[] b) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(b).ToArray();
 
-    public IReadOnlyList<Memory> AllMemories()
+    public IReadOnlyList<Memory> AllMemories() => [.. ReadMemories()];
+
+    /// <summary>Every memory in id order, read as the caller goes: a pass over a large store holds one row at a time.</summary>
+    public IEnumerable<Memory> ReadMemories()
     {
         using var cmd = Command("SELECT * FROM memories ORDER BY id");
         using var r = cmd.ExecuteReader();
-        var list = new List<Memory>();
         while (r.Read())
-            list.Add(ReadMemory(r));
-        return list;
+            yield return ReadMemory(r);
     }
 
     /// <summary>SHA-256 over every memory row in id order: equal digests mean equal memory stores.</summary>
     public string MemoryDigest()
     {
         using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-        foreach (var m in AllMemories())
+        foreach (var m in ReadMemories())
             hash.AppendData(CanonicalJson.Serialize(m));
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }

@@ -18,6 +18,15 @@ public sealed class ExactVectorIndex(int dimensions) : IVectorIndex
 
     public int Count => _ids.Count;
 
+    /// <summary>Sizes the buffer for <paramref name="count"/> vectors at once, so a bulk load neither over-allocates nor copies while doubling.</summary>
+    public void EnsureCapacity(int count)
+    {
+        if ((long)count * Dimensions > _data.Length)
+            Array.Resize(ref _data, count * Dimensions);
+        _slots.EnsureCapacity(count);
+        _ids.Capacity = Math.Max(_ids.Capacity, count);
+    }
+
     public void Upsert(string id, ReadOnlySpan<float> vector)
     {
         if (vector.Length != Dimensions)
