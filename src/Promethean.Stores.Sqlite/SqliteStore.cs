@@ -374,7 +374,7 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
         var world = commit.Next;
         using var tx = Begin();
         Run("INSERT INTO journal(tick, time_ms, events_in, world_hash, parts) VALUES($t, $time, $ev, $h, $p)",
-            ("$t", world.Tick), ("$time", world.TimeMs), ("$ev", EventsJson(world.EventsIn)),
+            ("$t", world.Tick), ("$time", world.TimeMs), ("$ev", EventsUtf8(world.EventsIn)),
             ("$h", commit.Hash.Hex), ("$p", CanonicalJson.SerializeToString(commit.Hash.Parts)));
 
         ApplyStoreEffectsCore(world.Effects);
@@ -599,7 +599,7 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
             else
             {
                 Run("INSERT INTO world_components(tbl, entity, json) VALUES($t, $e, $j) ON CONFLICT(tbl, entity) DO UPDATE SET json = excluded.json",
-                    ("$t", change.Table.Name), ("$e", change.Id.Value), ("$j", CanonicalJson.SerializeToString(change.Component)));
+                    ("$t", change.Table.Name), ("$e", change.Id.Value), ("$j", CanonicalJson.Serialize(change.Component)));
             }
         }
         foreach (var (key, value) in new[] { ("tick", next.Tick), ("time_ms", next.TimeMs), ("next_entity_id", next.NextEntityId) })
@@ -649,7 +649,7 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
         while (r.Read())
         {
             var table = ComponentTables.ByName(r.GetString(0));
-            world = table.Set(world, new EntityId(r.GetInt64(1)), CanonicalJson.Deserialize(r.GetString(2), table.ComponentType));
+            world = table.Set(world, new EntityId(r.GetInt64(1)), CanonicalJson.Deserialize(r.GetFieldValue<byte[]>(2), table.ComponentType));
         }
         return world;
     }
@@ -708,7 +708,7 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
         using var r = cmd.ExecuteReader();
         while (r.Read())
         {
-            yield return new JournalEntry(r.GetInt64(0), r.GetInt64(1), ParseEvents(r.GetString(2)), r.GetString(3),
+            yield return new JournalEntry(r.GetInt64(0), r.GetInt64(1), ParseEvents(r.GetFieldValue<byte[]>(2)), r.GetString(3),
                 CanonicalJson.Deserialize<ImmutableSortedDictionary<string, string>>(r.GetString(4)));
         }
     }
@@ -733,19 +733,36 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
         return cmd.ExecuteScalar() is long v ? v : 0;
     }
 
-    public static string EventsJson(IEnumerable<Event> events)
+    /// <summary>
+    /// A JSON array of the events' canonical UTF-8 bytes, the journal's <c>events_in</c>. Stored as
+    /// those bytes (a blob; rows of older stores are text, read the same way): the events were
+    /// serialized for the world hash already, so the journal costs a copy, not a second encoding.
+    /// </summary>
+    public static byte[] EventsUtf8(IReadOnlyCollection<Event> events)
     {
-        var sb = new StringBuilder("[");
+        var parts = new List<byte[]>(events.Count);
+        var length = 2;
         foreach (var e in events)
         {
-            if (sb.Length > 1)
-                sb.Append(',');
-            sb.Append(Encoding.UTF8.GetString(CanonicalJson.SerializeEvent(e)));
+            var bytes = CanonicalJson.SerializeEvent(e);
+            parts.Add(bytes);
+            length += bytes.Length + 1;
         }
-        return sb.Append(']').ToString();
+        var json = new byte[Math.Max(2, length - 1)];
+        var at = 0;
+        json[at++] = (byte)'[';
+        foreach (var part in parts)
+        {
+            if (at > 1)
+                json[at++] = (byte)',';
+            part.CopyTo(json, at);
+            at += part.Length;
+        }
+        json[at] = (byte)']';
+        return json;
     }
 
-    public static ImmutableArray<Event> ParseEvents(string json)
+    public static ImmutableArray<Event> ParseEvents(ReadOnlyMemory<byte> json)
     {
         using var doc = JsonDocument.Parse(json);
         var events = ImmutableArray.CreateBuilder<Event>(doc.RootElement.GetArrayLength());

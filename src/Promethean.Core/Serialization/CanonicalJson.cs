@@ -68,6 +68,9 @@ public static class CanonicalJson
     public static object Deserialize(string json, Type type) =>
         JsonSerializer.Deserialize(json, type, Options) ?? throw new JsonException($"null where a {type.Name} was expected");
 
+    public static object Deserialize(ReadOnlySpan<byte> utf8, Type type) =>
+        JsonSerializer.Deserialize(utf8, type, Options) ?? throw new JsonException($"null where a {type.Name} was expected");
+
     /// <summary>An event's canonical bytes, memoized per instance (events are immutable).</summary>
     public static byte[] SerializeEvent(Event e) =>
         e.Memo.Bytes ??= JsonSerializer.SerializeToUtf8Bytes(e, e.GetType(), Options);
