@@ -19,7 +19,7 @@ namespace Promethean.Bench;
 /// queue, 15% blocked). The rest of a turn is played the way cephalon.step plays it (a grant reserves a call,
 /// the answer settles it 3 ticks later), outside the timed region: only <see cref="SessionSchedulerSystem.Update"/>
 /// is timed, one tick at a time, 500 ms of world time per tick, after a warm-up long enough to fill the minute
-/// windows.
+/// windows, in the second of two passes over the same ticks.
 /// </summary>
 public sealed class SchedulerScenario : IScenario
 {
@@ -33,6 +33,30 @@ public sealed class SchedulerScenario : IScenario
     public string Name => "scheduler";
 
     public IReadOnlyList<Metric> Run()
+    {
+        // The daemon runs the scheduler every tick for as long as it lives. In a fresh process both systems spend
+        // the first seconds in unoptimized and instrumented code (tiered JIT, promoted in the background), which a
+        // 300-tick warm-up does not outlast on 2 busy cores: a first pass over the same ticks warms up, and its
+        // median is reported too.
+        var cold = Pass();
+        var (micros, baselineMicros, grants, digest) = Pass();
+        var p50 = Results.Quantile(micros, 0.5);
+        var baselineP50 = Results.Quantile(baselineMicros, 0.5);
+        Console.WriteLine($"   grant sequence sha256 {Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(digest)))[..16]}");
+        return
+        [
+            new Metric("scheduler_us_per_tick_1000_sessions", p50, "µs", "<= 50",
+                string.Create(CultureInfo.InvariantCulture,
+                    $"median of {Ticks} ticks (mean {micros.Average():0.0}, p99 {Results.Quantile(micros, 0.99):0.0} µs; the mean carries the machine's preemptions) after {WarmupTicks} warm-up ticks, in a second pass over the same ticks (first pass: median {Results.Quantile(cold.Micros, 0.5):0.0} µs); ") +
+                string.Create(CultureInfo.InvariantCulture,
+                    $"the straightforward system (SchedulerBaseline) in the same ticks: median {baselineP50:0.0} µs (x{baselineP50 / p50:0.0}; first pass {Results.Quantile(cold.BaselineMicros, 0.5):0.0} µs), same grants and ledgers every tick; ") +
+                string.Create(CultureInfo.InvariantCulture,
+                    $"{Cephalons} cephalons x {SessionsPerCephalon} sessions, mixed weights, budgets and states; {grants / (double)Ticks:0.0} grants per tick; load average {LoadAverage()}")),
+        ];
+    }
+
+    /// <summary>One run of every tick from a fresh world: both systems timed per tick, their results compared.</summary>
+    private static (List<double> Micros, List<double> BaselineMicros, long Grants, string Digest) Pass()
     {
         using var store = SqliteStore.InMemory();
         var world = Build();
@@ -79,19 +103,7 @@ public sealed class SchedulerScenario : IScenario
             }
             world = world with { Ledgers = ledgers.ToImmutable() };
         }
-        var p50 = Results.Quantile(micros, 0.5);
-        var baselineP50 = Results.Quantile(baselineMicros, 0.5);
-        Console.WriteLine($"   grant sequence sha256 {Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(digest.ToString())))[..16]}");
-        return
-        [
-            new Metric("scheduler_us_per_tick_1000_sessions", p50, "µs", "<= 50",
-                string.Create(CultureInfo.InvariantCulture,
-                    $"median of {Ticks} ticks (mean {micros.Average():0.0}, p99 {Results.Quantile(micros, 0.99):0.0} µs; the mean carries the machine's preemptions) after {WarmupTicks} warm-up ticks; ") +
-                string.Create(CultureInfo.InvariantCulture,
-                    $"the straightforward system (SchedulerBaseline) in the same ticks: median {baselineP50:0.0} µs (x{baselineP50 / p50:0.0}), same grants and ledgers every tick; ") +
-                string.Create(CultureInfo.InvariantCulture,
-                    $"{Cephalons} cephalons x {SessionsPerCephalon} sessions, mixed weights, budgets and states; {grants / (double)Ticks:0.0} grants per tick; load average {LoadAverage()}")),
-        ];
+        return (micros, baselineMicros, grants, digest.ToString());
     }
 
     private static (World World, TimeSpan Elapsed) Timed(Func<World, IStoreReader, World> update, World world, IStoreReader store)

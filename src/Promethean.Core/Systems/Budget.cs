@@ -85,15 +85,26 @@ public static class Budget
     {
         if (ledger.InFlightEffect != effectId)
             return ledger;
-        var charge = ledger.Charges.FirstOrDefault(c => c.EffectId == effectId);
-        if (charge is null || actualTokens is null)
+        // The scheduler settles every answered call each tick: find the charge by index, without allocating or
+        // comparing whole records.
+        var at = -1;
+        for (var i = 0; i < ledger.Charges.Length; i++)
+        {
+            if (ledger.Charges[i].EffectId == effectId)
+            {
+                at = i;
+                break;
+            }
+        }
+        if (at < 0 || actualTokens is null)
             return ledger with { InFlightEffect = null };
+        var charge = ledger.Charges[at];
         var settled = Math.Max(0, actualTokens.Value);
         var dayDelta = settled - charge.Tokens;
         return ledger with
         {
             InFlightEffect = null,
-            Charges = ledger.Charges.Replace(charge, charge with { Tokens = settled }),
+            Charges = ledger.Charges.SetItem(at, charge with { Tokens = settled }),
             DayTokens = Math.Max(0, ledger.DayTokens + dayDelta),
         };
     }
