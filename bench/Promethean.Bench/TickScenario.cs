@@ -70,6 +70,39 @@ public sealed class TickScenario : IScenario
     public IReadOnlyList<Metric> Run()
     {
         ImmutableArray<ScheduledSystem> systems = [.. Schedule.Systems, new("bench.touch-1pct", TouchOnePercent)];
+        var loadBefore = LoadAverage();
+        // A first pass over the same ticks in another store warms the JIT: in a fresh process the systems run
+        // unoptimized tiered code for seconds, which would be measured instead of the steady state a daemon runs in.
+        var warm = Pass(systems);
+        var pass = Pass(systems);
+        foreach (var (name, ms) in pass.PerSystem)
+            Console.WriteLine($"   {name,-28} p50 {Results.Quantile(ms, 0.5),8:0.000} ms  p99 {Results.Quantile(ms, 0.99),8:0.000} ms");
+        var heaviest = string.Join(", ", pass.PerSystem.OrderByDescending(p => Results.Quantile(p.Value, 0.5)).Take(3)
+            .Select(p => $"{p.Key} {Results.Quantile(p.Value, 0.5):0.0}"));
+        var changed = Results.Quantile(pass.Touched, 0.5);
+        var load = $"load average {loadBefore} before, {LoadAverage()} after (other work on the machine)";
+        var firstPass = string.Create(CultureInfo.InvariantCulture,
+            $"first pass (JIT warming) p50 {Results.Quantile(warm.TickMs, 0.5):0.00}, p99 {Results.Quantile(warm.TickMs, 0.99):0.00} ms");
+
+        var commitEventsPerSecond = EventsPerTick / (pass.CommitMs.Average() / 1000.0);
+        return
+        [
+            new Metric("tick_p99_ms_10k", Results.Quantile(pass.TickMs, 0.99), "ms", "<= 5",
+                $"p50 {Results.Quantile(pass.TickMs, 0.5):0.00} ms; 10k entities, 1k Discord messages/tick (one text pattern per channel, so after 3 per channel and hour they fold into spam aggregates), {changed:0} entities changed per tick ({changed / Entities:0.0%}: " +
+                $"route fills the 100 sessions' queues, the bench touches 100 jobs); every schedule system + hash, commit excluded; heaviest p50 ms: {heaviest}; second of two passes ({firstPass}); {load}"),
+            new Metric("commit_events_per_s", commitEventsPerSecond, "events/s", ">= 20000",
+                $"route + ingest + journal + one SQLite transaction per 1k-event tick; tick with commit p50 {Results.Quantile(pass.CommitMs, 0.5):0.0} ms; second of two passes; {load}"),
+            new Metric("replay_events_per_s", pass.ReplayEventsPerSecond, "events/s", ">= 50000",
+                $"fresh in-memory stores, every tick hash-checked; second of two passes (first: {warm.ReplayEventsPerSecond:0} events/s); {load}"),
+        ];
+    }
+
+    private sealed record PassResult(
+        Dictionary<string, List<double>> PerSystem, List<double> TickMs, List<double> CommitMs, List<double> Touched, double ReplayEventsPerSecond);
+
+    /// <summary>Runs and commits the ticks in a new store, timing each system, the hash and the commit, then replays the store.</summary>
+    private static PassResult Pass(ImmutableArray<ScheduledSystem> systems)
+    {
         var perSystem = systems.ToDictionary(s => s.Name, _ => new List<double>(), StringComparer.Ordinal);
         ImmutableArray<ScheduledSystem> timed = [.. systems.Select(s => new ScheduledSystem(s.Name, (w, r) =>
         {
@@ -78,7 +111,6 @@ public sealed class TickScenario : IScenario
             perSystem[s.Name].Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
             return next;
         }))];
-        var loadBefore = LoadAverage();
         var hashMs = new List<double>();
         var touched = new List<double>();
         var dir = Path.Combine(Path.GetTempPath(), "promethean-bench-" + Environment.ProcessId);
@@ -113,13 +145,8 @@ public sealed class TickScenario : IScenario
                 world = next;
             }
         }
-
         perSystem["world hash"] = hashMs;
-        foreach (var (name, ms) in perSystem)
-            Console.WriteLine($"   {name,-28} p50 {Results.Quantile(ms, 0.5),8:0.000} ms  p99 {Results.Quantile(ms, 0.99),8:0.000} ms");
-        var heaviest = string.Join(", ", perSystem.OrderByDescending(p => Results.Quantile(p.Value, 0.5)).Take(3)
-            .Select(p => $"{p.Key} {Results.Quantile(p.Value, 0.5):0.0}"));
-        var changed = Results.Quantile(touched, 0.5);
+
         double replayEventsPerSecond;
         using (var store = SqliteStore.Open(dbPath))
         {
@@ -130,18 +157,8 @@ public sealed class TickScenario : IScenario
                 throw new InvalidOperationException($"replay diverged at {report.DivergedAtTick}: {string.Join(", ", report.DifferingParts)}");
             replayEventsPerSecond = ticks * EventsPerTick / seconds;
         }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(dir, recursive: true);
-        var load = $"load average {loadBefore} before, {LoadAverage()} after (other work on the machine)";
-
-        var commitEventsPerSecond = EventsPerTick / (commitMs.Average() / 1000.0);
-        return
-        [
-            new Metric("tick_p99_ms_10k", Results.Quantile(tickMs, 0.99), "ms", "<= 5",
-                $"p50 {Results.Quantile(tickMs, 0.5):0.00} ms; 10k entities, 1k Discord messages/tick (one text pattern per channel, so after 3 per channel and hour they fold into spam aggregates), {changed:0} entities changed per tick ({changed / Entities:0.0%}: " +
-                $"route fills the 100 sessions' queues, the bench touches 100 jobs); every schedule system + hash, commit excluded; heaviest p50 ms: {heaviest}; {load}"),
-            new Metric("commit_events_per_s", commitEventsPerSecond, "events/s", ">= 20000",
-                $"route + ingest + journal + one SQLite transaction per 1k-event tick; tick with commit p50 {Results.Quantile(commitMs, 0.5):0.0} ms; {load}"),
-            new Metric("replay_events_per_s", replayEventsPerSecond, "events/s", ">= 50000", $"fresh in-memory stores, every tick hash-checked; {load}"),
-        ];
+        return new PassResult(perSystem, tickMs, commitMs, touched, replayEventsPerSecond);
     }
 }
