@@ -232,16 +232,71 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
     public IReadOnlyList<ScoredId> VectorSearch(string model, string kind, ReadOnlySpan<float> query, int k) =>
         Vectors(model, kind, query.Length).Search(query, k);
 
+    /// <summary>
+    /// Memories matched by more words than this are what a keyword query costs: FTS5 computes bm25 for every row its
+    /// query matches (~1.5 µs a row here), and a word in a tenth of 100k memories matches 10,000 of them.
+    /// </summary>
+    public const int KeywordRowBudget = 4_000;
+
+    /// <summary>
+    /// BM25 keyword search with the query cut to what it can afford (docs/memory.md, "Keyword search"): the query's
+    /// words are taken rarest first while the memories they match add up to at most <see cref="KeywordRowBudget"/>,
+    /// and only those are searched (OR). The words left out are each in thousands of memories, so they weigh least
+    /// in bm25 (its idf falls with the number of memories a word is in). When even the rarest word is past the
+    /// budget, the memories with every word are the hits (bm25 scores them as the OR would), and only when fewer
+    /// than <paramref name="k"/> have them all does the OR of every word run.
+    /// </summary>
     public IReadOnlyList<ScoredId> KeywordSearch(string text, int k)
     {
-        var terms = Core.Ingest.SimHash.Words(text).Distinct(StringComparer.Ordinal).Take(32).ToList();
-        if (terms.Count == 0 || k <= 0)
+        var words = Core.Ingest.SimHash.Words(text).Distinct(StringComparer.Ordinal).Take(32).ToList();
+        if (words.Count == 0 || k <= 0)
             return [];
-        var match = string.Join(" OR ", terms.Select(t => "\"" + t + "\""));
-        // A common word can match tens of thousands of memories; joining every match with the memories table cost far
-        // more than ranking them. So only the matches scoring at least the (2k)-th best are joined. That gives the same
-        // answer as joining all of them whenever k live memories are among those; otherwise (tombstones, or fewer
-        // matches than k) the plain query runs.
+        var known = DocumentFrequencies(words);
+        var rare = new List<string>();
+        long rows = 0;
+        foreach (var (word, frequency) in known)
+        {
+            if (rows + frequency > KeywordRowBudget)
+                break;
+            rare.Add(word);
+            rows += frequency;
+        }
+        if (rare.Count > 0)
+            return Keyword(Phrases(rare, " OR "), k);
+        if (known.Count == 0)
+            return [];
+        var common = known.Select(w => w.Word).ToList();
+        var every = Keyword(Phrases(common, " AND "), k);
+        return every.Count >= k || common.Count == 1 ? every : Keyword(Phrases(common, " OR "), k);
+    }
+
+    /// <summary>
+    /// The words that occur in the keyword index with the number of memories each is in, rarest first (ties by word).
+    /// Counted through MATCH so a word is tokenized exactly as the search will tokenize it.
+    /// </summary>
+    private List<(string Word, long Frequency)> DocumentFrequencies(List<string> words)
+    {
+        var cmd = Prepared("""
+            SELECT w.value, (SELECT count(*) FROM memories_fts WHERE memories_fts MATCH '"' || w.value || '"') AS n
+            FROM json_each($w) w WHERE n > 0 ORDER BY n, w.value
+            """, ("$w", JsonSerializer.Serialize(words)));
+        using var r = cmd.ExecuteReader();
+        var list = new List<(string, long)>();
+        while (r.Read())
+            list.Add((r.GetString(0), r.GetInt64(1)));
+        return list;
+    }
+
+    private static string Phrases(IEnumerable<string> words, string op) => string.Join(op, words.Select(w => "\"" + w + "\""));
+
+    /// <summary>
+    /// The top <paramref name="k"/> live matches of an FTS5 query. A query can match tens of thousands of memories;
+    /// joining every match with the memories table cost far more than ranking them. So only the matches scoring at
+    /// least the (2k)-th best are joined. That gives the same answer as joining all of them whenever k live memories
+    /// are among those; otherwise (tombstones, or fewer matches than k) the plain query runs.
+    /// </summary>
+    private List<ScoredId> Keyword(string match, int k)
+    {
         var list = Keyword(match, k, 2 * k);
         return list.Count < k ? Keyword(match, k, null) : list;
     }

@@ -51,12 +51,11 @@ public static class DaimoiWalk
         return colon > 0 && limits.KeyTypeWeights.TryGetValue(key[..colon], out var w) ? w : 1.0;
     }
 
-    public static IReadOnlyList<WalkHit> Run(IStoreReader stores, IReadOnlyList<ScoredId> seeds, IEnumerable<string> queryKeys, DaimoiLimits limits)
+    public static IReadOnlyList<WalkHit> Run(IStoreReader stores, MemoryReads memories, IReadOnlyList<ScoredId> seeds, IEnumerable<string> queryKeys, DaimoiLimits limits)
     {
         var mass = new SortedDictionary<string, double>(StringComparer.Ordinal);
         var via = new Dictionary<string, (string Key, double Mass)>(StringComparer.Ordinal);
         var degrees = new Dictionary<string, long>(StringComparer.Ordinal);
-        var keysOf = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         var postings = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         var seedIds = new HashSet<string>(seeds.Select(s => s.Id), StringComparer.Ordinal);
 
@@ -71,11 +70,9 @@ public static class DaimoiWalk
         {
             var current = frontier.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Take(limits.MaxCandidates).ToList();
             frontier = new SortedDictionary<string, double>(StringComparer.Ordinal);
+            memories.Load(current.Select(p => p.Key));
             foreach (var (id, m) in current)
-            {
-                var keys = KeysOf(id);
-                Spread(m * Math.Pow(limits.Decay, hop), RankKeys(keys), hop + 1);
-            }
+                Spread(m * Math.Pow(limits.Decay, hop), RankKeys(memories.Get(id)?.NexusKeys ?? []), hop + 1);
         }
 
         return mass.Where(p => !seedIds.Contains(p.Key) || p.Value > 0)
@@ -126,13 +123,6 @@ public static class DaimoiWalk
             if (!degrees.TryGetValue(key, out var d))
                 degrees[key] = d = stores.KeyDegree(key);
             return d;
-        }
-
-        IReadOnlyList<string> KeysOf(string id)
-        {
-            if (!keysOf.TryGetValue(id, out var keys))
-                keysOf[id] = keys = stores.GetMemory(id)?.NexusKeys.ToList() ?? [];
-            return keys;
         }
     }
 }

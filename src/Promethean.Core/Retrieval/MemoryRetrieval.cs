@@ -41,13 +41,18 @@ public sealed record RetrievalHit(string MemoryId, double Score, double Vector, 
 /// </summary>
 public static class MemoryRetrieval
 {
-    public static IReadOnlyList<RetrievalHit> Search(IStoreReader stores, RetrievalQuery query, RetrievalWeights? weights = null, DaimoiLimits? limits = null)
+    public static IReadOnlyList<RetrievalHit> Search(IStoreReader stores, RetrievalQuery query, RetrievalWeights? weights = null, DaimoiLimits? limits = null) =>
+        [.. Retrieve(stores, query, weights, limits).Select(r => r.Hit)];
+
+    /// <summary>The hits with their memories, for callers that render them.</summary>
+    public static IReadOnlyList<RetrievedMemory> Retrieve(IStoreReader stores, RetrievalQuery query, RetrievalWeights? weights = null, DaimoiLimits? limits = null)
     {
         var w = weights ?? RetrievalWeights.Default;
+        var memories = new MemoryReads(stores);
         var vector = query.Vector.IsDefaultOrEmpty ? [] : stores.VectorSearch(query.Model, query.Kind, query.Vector.AsSpan(), w.PoolSize);
         var keyword = w.Keyword > 0 ? stores.KeywordSearch(query.Text, w.PoolSize) : [];
         var walk = w.Walk > 0
-            ? DaimoiWalk.Run(stores, [.. vector.Take(w.WalkSeeds)], query.Keys, limits ?? DaimoiLimits.Default)
+            ? DaimoiWalk.Run(stores, memories, [.. vector.Take(w.WalkSeeds)], query.Keys, limits ?? DaimoiLimits.Default)
             : [];
 
         var vec = vector.ToDictionary(h => h.Id, h => Math.Max(0, h.Score), StringComparer.Ordinal);
@@ -56,11 +61,12 @@ public static class MemoryRetrieval
         var maxWalk = walk.Count > 0 ? walk.Max(h => h.Mass) : 0;
         var wk = walk.ToDictionary(h => h.MemoryId, h => (Mass: maxWalk > 0 ? h.Mass / maxWalk : 0, h.Via), StringComparer.Ordinal);
 
-        var pool = vec.Keys.Concat(kw.Keys).Concat(wk.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
-        var hits = new List<RetrievalHit>();
+        var pool = vec.Keys.Concat(kw.Keys).Concat(wk.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        memories.Load(pool);
+        var hits = new List<RetrievedMemory>();
         foreach (var id in pool)
         {
-            var memory = stores.GetMemory(id);
+            var memory = memories.Get(id);
             if (memory is null || memory.Lifecycle == Memory.Tombstoned || query.ExcludeKinds.Contains(memory.Kind))
                 continue;
             var v = vec.GetValueOrDefault(id);
@@ -69,8 +75,8 @@ public static class MemoryRetrieval
             var age = Math.Max(0, query.NowMs - memory.CreatedMs);
             var r = Math.Pow(0.5, (double)age / w.RecencyHalfLifeMs);
             var score = w.Vector * v + w.Walk * m + w.Keyword * k + w.Recency * r;
-            hits.Add(new RetrievalHit(id, score, v, m, k, r, via));
+            hits.Add(new RetrievedMemory(new RetrievalHit(id, score, v, m, k, r, via), memory));
         }
-        return hits.OrderByDescending(h => h.Score).ThenBy(h => h.MemoryId, StringComparer.Ordinal).Take(query.K).ToList();
+        return hits.OrderByDescending(h => h.Hit.Score).ThenBy(h => h.Hit.MemoryId, StringComparer.Ordinal).Take(query.K).ToList();
     }
 }

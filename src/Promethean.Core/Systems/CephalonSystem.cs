@@ -152,11 +152,8 @@ public static class CephalonSystem
                 Model = cfg.EmbedModel,
                 ExcludeKinds = NotRelated,
             };
-            foreach (var hit in MemoryRetrieval.Search(stores, query))
-            {
-                if (stores.GetMemory(hit.MemoryId) is { } memory)
-                    related.Add(new ContextItem(memory.Id, Render(memory), ContentHash(memory), hit.Score));
-            }
+            foreach (var (hit, memory) in MemoryRetrieval.Retrieve(stores, query))
+                related.Add(new ContextItem(memory.Id, Render(memory), ContentHash(memory), hit.Score));
         }
         var persistent = session.Persistent
             .Select(pin => stores.GetMemory(pin) is { } m
@@ -462,12 +459,10 @@ public static class CephalonSystem
     {
         var keys = Tagger.Tag(text, new TagContext("cephalon"), world.MemoryConfig.Lexicon).Keys;
         var query = new RetrievalQuery(text, vector.IsDefault ? [] : vector, [.. keys], world.TimeMs, k) { Model = world.MemoryConfig.EmbedModel, ExcludeKinds = NotRelated };
-        var hits = MemoryRetrieval.Search(stores, query);
+        var hits = MemoryRetrieval.Retrieve(stores, query);
         if (hits.Count == 0)
             return "no memories match";
-        var lines = hits.Select(h => stores.GetMemory(h.MemoryId) is { } m
-            ? string.Create(CultureInfo.InvariantCulture, $"{m.Id} (score {h.Score:0.000}): {Render(m)}")
-            : h.MemoryId);
+        var lines = hits.Select(h => string.Create(CultureInfo.InvariantCulture, $"{h.Memory.Id} (score {h.Hit.Score:0.000}): {Render(h.Memory)}"));
         return CephalonTools.Cap(string.Join("\n", lines));
     }
 
