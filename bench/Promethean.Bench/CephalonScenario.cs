@@ -41,7 +41,8 @@ public sealed class CephalonScenario : IScenario
     private const int Centres = 2_000;
     private const int Queries = 200;
     private const int Questions = 100;
-    private const int Warmup = 10;
+    // Tiered JIT promotes a method after 30 calls; fewer warm-up rounds would measure unoptimized code in the first queries.
+    private const int Warmup = 50;
     private const string TalkSession = "c3-symbolic";
 
     /// <summary>Content words of a question, like "Duck, what did we say about the vault sync lock?".</summary>
