@@ -50,6 +50,8 @@ internal sealed class HnswStoreReader : IStoreReader, IDisposable
     public IReadOnlyList<DedupeEntry> DedupeEntries(string channel, long fromMs, long toMs) => _store.DedupeEntries(channel, fromMs, toMs);
     public long KeyDegree(string key) => _store.KeyDegree(key);
     public IReadOnlyList<string> Postings(string key, int limit) => _store.Postings(key, limit);
+    public IReadOnlyDictionary<string, long> KeyDegrees(IReadOnlyCollection<string> keys) => _store.KeyDegrees(keys);
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> PostingsOf(IReadOnlyCollection<string> keys, int limit) => _store.PostingsOf(keys, limit);
     public IReadOnlyList<ScoredId> KeywordSearch(string text, int k) => _store.KeywordSearch(text, k);
     public IReadOnlyList<DeferredJob> DeferredJobs(int limit) => _store.DeferredJobs(limit);
     public long DeferredJobCount => _store.DeferredJobCount;

@@ -40,6 +40,14 @@ public interface IStoreReader
     /// <summary>Up to <paramref name="limit"/> memory ids linked by a key, newest first, ties by id.</summary>
     IReadOnlyList<string> Postings(string key, int limit);
 
+    /// <summary>The degrees of several keys at once (a walk hop asks for hundreds); a key linked by nothing has degree 0.</summary>
+    IReadOnlyDictionary<string, long> KeyDegrees(IReadOnlyCollection<string> keys) =>
+        keys.Distinct(StringComparer.Ordinal).ToDictionary(k => k, KeyDegree, StringComparer.Ordinal);
+
+    /// <summary>The <see cref="Postings"/> of several keys at once.</summary>
+    IReadOnlyDictionary<string, IReadOnlyList<string>> PostingsOf(IReadOnlyCollection<string> keys, int limit) =>
+        keys.Distinct(StringComparer.Ordinal).ToDictionary(k => k, k => Postings(k, limit), StringComparer.Ordinal);
+
     /// <summary>Exact cosine top-k over the stored vectors of a model and kind; deterministic, ties by id.</summary>
     IReadOnlyList<ScoredId> VectorSearch(string model, string kind, ReadOnlySpan<float> query, int k);
 

@@ -229,6 +229,35 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
         return list;
     }
 
+    public IReadOnlyDictionary<string, long> KeyDegrees(IReadOnlyCollection<string> keys)
+    {
+        var degrees = keys.Distinct(StringComparer.Ordinal).ToDictionary(k => k, _ => 0L, StringComparer.Ordinal);
+        if (degrees.Count == 0)
+            return degrees;
+        using var r = Prepared("SELECT d.key, d.degree FROM json_each($k) AS k JOIN nexus_degree AS d ON d.key = k.value",
+            ("$k", JsonSerializer.Serialize(degrees.Keys))).ExecuteReader();
+        while (r.Read())
+            degrees[r.GetString(0)] = r.GetInt64(1);
+        return degrees;
+    }
+
+    /// <summary>One statement for many keys: each key's newest postings come from its own range of the posting b-tree.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> PostingsOf(IReadOnlyCollection<string> keys, int limit)
+    {
+        var lists = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        var distinct = keys.Distinct(StringComparer.Ordinal).ToList();
+        if (distinct.Count == 0)
+            return lists;
+        using var r = Prepared("""
+            SELECT k.value, (SELECT json_group_array(memory_id ORDER BY created_ms DESC, memory_id)
+                             FROM (SELECT memory_id, created_ms FROM nexus WHERE key = k.value ORDER BY created_ms DESC, memory_id LIMIT $n))
+            FROM json_each($k) AS k
+            """, ("$k", JsonSerializer.Serialize(distinct)), ("$n", limit)).ExecuteReader();
+        while (r.Read())
+            lists[r.GetString(0)] = JsonSerializer.Deserialize<string[]>(r.GetString(1)) ?? [];
+        return lists;
+    }
+
     public IReadOnlyList<ScoredId> VectorSearch(string model, string kind, ReadOnlySpan<float> query, int k) =>
         Vectors(model, kind, query.Length).Search(query, k);
 

@@ -30,6 +30,29 @@ public sealed class SqliteStoreBatchTests
     }
 
     [Fact]
+    public void KeyDegreesAndPostingsOf_EqualOneKeyAtATime()
+    {
+        using var store = SqliteStore.InMemory();
+        store.ApplyStoreEffects(
+        [
+            new NexusLink("m1", ["chan:1", "tag:a"], 10),
+            new NexusLink("m2", ["chan:1"], 20),
+            new NexusLink("m3", ["chan:1", "tag:a"], 20),
+            new NexusLink("m4", ["tag:ünï \"q\""], 5),
+        ]);
+        string[] keys = ["chan:1", "tag:a", "tag:ünï \"q\"", "tag:none", "chan:1"];
+        var degrees = store.KeyDegrees(keys);
+        degrees.Keys.Order(StringComparer.Ordinal).ShouldBe(keys.Distinct().Order(StringComparer.Ordinal));
+        foreach (var key in keys)
+            degrees[key].ShouldBe(store.KeyDegree(key), key);
+        var postings = store.PostingsOf(keys, 2);
+        foreach (var key in keys)
+            postings[key].ShouldBe(store.Postings(key, 2), key);
+        postings["chan:1"].ShouldBe(["m2", "m3"]);
+        postings["tag:none"].ShouldBeEmpty();
+    }
+
+    [Fact]
     public void KnownSourceKeysAndGetMemories_ReturnOnlyThoseStored()
     {
         using var store = SqliteStore.InMemory();

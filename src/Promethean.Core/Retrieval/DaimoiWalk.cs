@@ -71,8 +71,12 @@ public static class DaimoiWalk
             var current = frontier.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Take(limits.MaxCandidates).ToList();
             frontier = new SortedDictionary<string, double>(StringComparer.Ordinal);
             memories.Load(current.Select(p => p.Key));
-            foreach (var (id, m) in current)
-                Spread(m * Math.Pow(limits.Decay, hop), RankKeys(memories.Get(id)?.NexusKeys ?? []), hop + 1);
+            var ranked = current.Select(p => (p.Key, p.Value, Keys: memories.Get(p.Key)?.NexusKeys ?? [])).ToList();
+            LoadDegrees(ranked.SelectMany(n => n.Keys));
+            var spreads = ranked.Select(n => (Mass: n.Value, Keys: RankKeys(n.Keys))).ToList();
+            LoadPostings(spreads.SelectMany(s => s.Keys.Select(k => k.Key)));
+            foreach (var (m, keys) in spreads)
+                Spread(m * Math.Pow(limits.Decay, hop), keys, hop + 1);
         }
 
         return mass.Where(p => !seedIds.Contains(p.Key) || p.Value > 0)
@@ -110,7 +114,28 @@ public static class DaimoiWalk
                 .Take(limits.KeysPerNode)
                 .ToList();
 
-        // Nodes share their channel and author keys, so the same postings are asked for again and again.
+        // A hop's degrees and postings are read in one batch each; nodes share their channel and author keys,
+        // so the same keys come up again and again and each is read once.
+        void LoadDegrees(IEnumerable<string> keys)
+        {
+            var missing = keys.Where(k => !degrees.ContainsKey(k)).Distinct(StringComparer.Ordinal).ToList();
+            if (missing.Count > 0)
+            {
+                foreach (var (key, degree) in stores.KeyDegrees(missing))
+                    degrees[key] = degree;
+            }
+        }
+
+        void LoadPostings(IEnumerable<string> keys)
+        {
+            var missing = keys.Where(k => !postings.ContainsKey(k)).Distinct(StringComparer.Ordinal).ToList();
+            if (missing.Count > 0)
+            {
+                foreach (var (key, list) in stores.PostingsOf(missing, limits.NeighboursPerKey))
+                    postings[key] = list;
+            }
+        }
+
         IReadOnlyList<string> PostingsOf(string key)
         {
             if (!postings.TryGetValue(key, out var list))
