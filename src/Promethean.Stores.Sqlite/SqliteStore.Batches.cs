@@ -104,22 +104,8 @@ public sealed partial class SqliteStore
     }
 
     /// <summary>A JSON array of the effects' canonical bytes (memoized on each effect, so usually free).</summary>
-    private static string JsonArray(IReadOnlyList<Effect> effects)
-    {
-        var parts = effects.Select(CanonicalJson.SerializeEffect).ToList();
-        var bytes = new byte[parts.Sum(p => p.Length + 1) + 1];
-        var at = 0;
-        bytes[at++] = (byte)'[';
-        foreach (var part in parts)
-        {
-            if (at > 1)
-                bytes[at++] = (byte)',';
-            part.CopyTo(bytes, at);
-            at += part.Length;
-        }
-        bytes[at++] = (byte)']';
-        return Encoding.UTF8.GetString(bytes, 0, at);
-    }
+    private static string JsonArray(IReadOnlyList<Effect> effects) =>
+        Encoding.UTF8.GetString(JoinJsonArray([.. effects.Select(CanonicalJson.SerializeEffect)]));
 
     /// <summary>The near-duplicate window's row for a memory, from the dedupe facts ingest put in its source.</summary>
     private sealed record DedupeRow(string Channel, string ContentHash, string? SimHash, string Family)

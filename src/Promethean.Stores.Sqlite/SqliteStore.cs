@@ -822,25 +822,20 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
     /// those bytes (a blob; rows of older stores are text, read the same way): the events were
     /// serialized for the world hash already, so the journal costs a copy, not a second encoding.
     /// </summary>
-    public static byte[] EventsUtf8(IReadOnlyCollection<Event> events)
+    public static byte[] EventsUtf8(IReadOnlyCollection<Event> events) => JoinJsonArray([.. events.Select(CanonicalJson.SerializeEvent)]);
+
+    /// <summary>The JSON array of already-serialized JSON values: one copy of each, commas between.</summary>
+    private static byte[] JoinJsonArray(IReadOnlyList<byte[]> values)
     {
-        var parts = new List<byte[]>(events.Count);
-        var length = 2;
-        foreach (var e in events)
-        {
-            var bytes = CanonicalJson.SerializeEvent(e);
-            parts.Add(bytes);
-            length += bytes.Length + 1;
-        }
-        var json = new byte[Math.Max(2, length - 1)];
+        var json = new byte[2 + values.Sum(v => v.Length) + Math.Max(0, values.Count - 1)];
         var at = 0;
         json[at++] = (byte)'[';
-        foreach (var part in parts)
+        for (var i = 0; i < values.Count; i++)
         {
-            if (at > 1)
+            if (i > 0)
                 json[at++] = (byte)',';
-            part.CopyTo(json, at);
-            at += part.Length;
+            values[i].CopyTo(json, at);
+            at += values[i].Length;
         }
         json[at] = (byte)']';
         return json;
