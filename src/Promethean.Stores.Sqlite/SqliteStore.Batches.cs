@@ -66,16 +66,27 @@ public sealed partial class SqliteStore
             """, ("$b", batch)).ExecuteNonQuery();
         Prepared("INSERT INTO memories_fts(rowid, text) SELECT rowid, text FROM memories WHERE rowid > $r AND lifecycle <> 'tombstoned' ORDER BY rowid",
             ("$r", before)).ExecuteNonQuery();
-        Prepared("""
-            INSERT OR REPLACE INTO memory_dedupe(channel, created_ms, id, content_hash, simhash, family)
-            SELECT source->>'channel', created_ms, id, source->>'contentHash', CASE WHEN length(source->>'simhash') = 16 THEN source->>'simhash' END, source->>'family'
-            FROM memories WHERE rowid > $r AND source->>'channel' IS NOT NULL AND source->>'contentHash' IS NOT NULL AND source->>'family' IS NOT NULL ORDER BY rowid
-            """, ("$r", before)).ExecuteNonQuery();
+        Prepared(DedupeOfNewRows, ("$r", before)).ExecuteNonQuery();
     }
 
     /// <summary>
-    /// Links a run of memories under their keys in two statements: degrees first, counting only the
-    /// (key, memory) pairs not yet linked, then the postings. Equal to linking them one by one.
+    /// A stored memory's row in the near-duplicate window, from the dedupe facts ingest put in its
+    /// source (channel, content hash, spam family; a 16-digit simhash when it has one). The one rule
+    /// for both write paths.
+    /// </summary>
+    private const string DedupeFromMemories = """
+        INSERT OR REPLACE INTO memory_dedupe(channel, created_ms, id, content_hash, simhash, family)
+        SELECT source->>'channel', created_ms, id, source->>'contentHash', CASE WHEN length(source->>'simhash') = 16 THEN source->>'simhash' END, source->>'family'
+        FROM memories WHERE source->>'channel' IS NOT NULL AND source->>'contentHash' IS NOT NULL AND source->>'family' IS NOT NULL
+        """;
+
+    private const string DedupeOfNewRows = DedupeFromMemories + " AND rowid > $r ORDER BY rowid";
+
+    private const string DedupeOfMemory = DedupeFromMemories + " AND id = $id";
+
+    /// <summary>
+    /// Links a run of memories under their keys in two statements: the postings, returning the keys of
+    /// the (key, memory) pairs not linked before, then those keys' degrees. Equal to linking them one by one.
     /// </summary>
     private void LinkAll(IReadOnlyList<Effect> links)
     {
@@ -106,18 +117,4 @@ public sealed partial class SqliteStore
     /// <summary>A JSON array of the effects' canonical bytes (memoized on each effect, so usually free).</summary>
     private static string JsonArray(IReadOnlyList<Effect> effects) =>
         Encoding.UTF8.GetString(JoinJsonArray([.. effects.Select(CanonicalJson.SerializeEffect)]));
-
-    /// <summary>The near-duplicate window's row for a memory, from the dedupe facts ingest put in its source.</summary>
-    private sealed record DedupeRow(string Channel, string ContentHash, string? SimHash, string Family)
-    {
-        public static DedupeRow? Of(Memory m)
-        {
-            if (!m.Source.TryGetValue("contentHash", out var contentHash) || !m.Source.TryGetValue("family", out var family)
-                || !m.Source.TryGetValue("channel", out var channel))
-            {
-                return null;
-            }
-            return new DedupeRow(channel, contentHash, m.Source.TryGetValue("simhash", out var hex) && hex.Length == 16 ? hex : null, family);
-        }
-    }
 }

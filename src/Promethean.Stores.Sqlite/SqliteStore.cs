@@ -520,7 +520,7 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
             case [MemPut, _, ..]:
                 PutMemories([.. run.Cast<MemPut>()]);
                 return;
-            case [NexusLink, _, ..]:
+            case [NexusLink, ..]:
                 LinkAll(run);
                 return;
         }
@@ -534,9 +534,6 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
         {
             case MemPut put:
                 PutMemory(put.Memory);
-                break;
-            case NexusLink link:
-                Link(link);
                 break;
             case VectorPut vp:
                 PutVector(vp);
@@ -557,25 +554,6 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
             default:
                 throw new InvalidOperationException($"no store handler for store effect '{effect.Type}'");
         }
-    }
-
-    /// <summary>
-    /// Links a memory under all its keys in two statements (not two per key): degrees first, counting
-    /// only the keys it is not yet linked under, then the postings. The keys are a set, so distinct.
-    /// </summary>
-    private void Link(NexusLink link)
-    {
-        if (link.Keys.IsEmpty)
-            return;
-        var keys = JsonSerializer.Serialize(link.Keys);
-        Prepared("""
-            INSERT INTO nexus_degree(key, degree)
-            SELECT k.value, 1 FROM json_each($k) AS k
-            WHERE NOT EXISTS (SELECT 1 FROM nexus WHERE key = k.value AND created_ms = $t AND memory_id = $m)
-            ON CONFLICT(key) DO UPDATE SET degree = degree + 1
-            """, ("$k", keys), ("$m", link.MemoryId), ("$t", link.CreatedMs)).ExecuteNonQuery();
-        Prepared("INSERT OR IGNORE INTO nexus(key, created_ms, memory_id) SELECT value, $t, $m FROM json_each($k)",
-            ("$k", keys), ("$m", link.MemoryId), ("$t", link.CreatedMs)).ExecuteNonQuery();
     }
 
     /// <summary>Retires a memory: lifecycle and summary link in its row, out of keyword search and the posting lists. Idempotent.</summary>
@@ -640,11 +618,7 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
         {
             Replace(m, original, source, tags, keys);
         }
-        if (DedupeRow.Of(m) is { } d)
-        {
-            Prepared("INSERT OR REPLACE INTO memory_dedupe(channel, created_ms, id, content_hash, simhash, family) VALUES($c, $t, $i, $h, $s, $f)",
-                ("$i", m.Id), ("$c", d.Channel), ("$h", d.ContentHash), ("$s", d.SimHash), ("$f", d.Family), ("$t", m.CreatedMs)).ExecuteNonQuery();
-        }
+        Prepared(DedupeOfMemory, ("$id", m.Id)).ExecuteNonQuery();
     }
 
     /// <summary>Updates an existing memory row in place: its old text leaves the keyword index, the new text enters it unless tombstoned.</summary>
