@@ -64,7 +64,10 @@ public static class DaimoiWalk
         foreach (var s in seeds)
             frontier[s.Id] = Math.Max(frontier.GetValueOrDefault(s.Id), Math.Max(0, s.Score));
         var startKeys = queryKeys.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        Spread(1.0, RankKeys(startKeys), 0);
+        LoadDegrees(startKeys);
+        var start = RankKeys(startKeys);
+        LoadPostings(start.Select(k => k.Key));
+        Spread(1.0, start, 0);
 
         for (var hop = 0; hop < limits.Hops && frontier.Count > 0; hop++)
         {
@@ -91,7 +94,7 @@ public static class DaimoiWalk
                 return;
             foreach (var (key, weight) in keys)
             {
-                var neighbours = PostingsOf(key);
+                var neighbours = postings[key];
                 if (neighbours.Count == 0)
                     continue;
                 var share = m * weight / neighbours.Count;
@@ -109,7 +112,7 @@ public static class DaimoiWalk
         }
 
         IReadOnlyList<(string Key, double Weight)> RankKeys(IEnumerable<string> keys) =>
-            keys.Select(k => (Key: k, Weight: TypeWeight(k, limits) * DegreeWeight(Degree(k))))
+            keys.Select(k => (Key: k, Weight: TypeWeight(k, limits) * DegreeWeight(degrees[k])))
                 .OrderByDescending(k => k.Weight).ThenBy(k => k.Key, StringComparer.Ordinal)
                 .Take(limits.KeysPerNode)
                 .ToList();
@@ -136,18 +139,5 @@ public static class DaimoiWalk
             }
         }
 
-        IReadOnlyList<string> PostingsOf(string key)
-        {
-            if (!postings.TryGetValue(key, out var list))
-                postings[key] = list = stores.Postings(key, limits.NeighboursPerKey);
-            return list;
-        }
-
-        long Degree(string key)
-        {
-            if (!degrees.TryGetValue(key, out var d))
-                degrees[key] = d = stores.KeyDegree(key);
-            return d;
-        }
     }
 }
