@@ -393,17 +393,37 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
             yield return (r.GetString(0), FromBlob((byte[])r.GetValue(1)));
     }
 
+    /// <summary>The stored vectors of <paramref name="ids"/> (those that have one), for the exact index to rescore its candidates.</summary>
+    private Dictionary<string, float[]> ReadVectors(string model, string kind, IReadOnlyList<string> ids)
+    {
+        var vectors = new Dictionary<string, float[]>(ids.Count, StringComparer.Ordinal);
+        using var r = Prepared("""
+            SELECT v.memory_id, v.data FROM json_each($ids) AS j
+            JOIN vectors AS v ON v.memory_id = j.value AND v.model = $m AND v.kind = $k
+            """, ("$ids", JsonSerializer.Serialize(ids)), ("$m", model), ("$k", kind)).ExecuteReader();
+        while (r.Read())
+            vectors[r.GetString(0)] = FromBlob(r.GetFieldValue<byte[]>(1));
+        return vectors;
+    }
+
     /// <summary>The exact index of a model and kind, loaded from the vectors table on first use and kept current by <c>vector/*</c> effects.</summary>
     private ExactVectorIndex Vectors(string model, string kind, int dims)
     {
         if (_vectors.TryGetValue((model, kind), out var index))
             return index;
-        index = new ExactVectorIndex(dims);
+        index = new ExactVectorIndex(dims, ids => ReadVectors(model, kind, ids));
         index.EnsureCapacity(VectorCount(model, kind));
-        foreach (var (id, vector) in ReadVectors(model, kind))
+        // Each row's blob goes through one buffer: a float[] per row would be 150 MB of garbage for 100k vectors,
+        // and the process keeps the pages the collector grew into.
+        var buffer = new byte[dims * sizeof(float)];
+        using (var cmd = Command("SELECT memory_id, data FROM vectors WHERE model = $m AND kind = $k AND dim = $d", ("$m", model), ("$k", kind), ("$d", dims)))
+        using (var r = cmd.ExecuteReader())
         {
-            if (vector.Length == dims)
-                index.Upsert(id, vector);
+            while (r.Read())
+            {
+                if (r.GetBytes(1, 0, buffer, 0, buffer.Length) == buffer.Length)
+                    index.Upsert(r.GetString(0), System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(buffer.AsSpan()));
+            }
         }
         _vectors[(model, kind)] = index;
         return index;

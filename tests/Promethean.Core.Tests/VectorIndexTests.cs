@@ -1,3 +1,7 @@
+using System.Numerics.Tensors;
+using CsCheck;
+using Promethean.Core.Effects;
+using Promethean.Stores.Sqlite;
 using Promethean.Stores.Sqlite.Vectors;
 
 namespace Promethean.Core.Tests;
@@ -28,6 +32,133 @@ public sealed class VectorIndexTests
             b.Upsert("m" + i, data[i]);
         a.Search(data[7], 10).ShouldBe(b.Search(data[7], 10));
         a.Search(data[7], 1)[0].Id.ShouldBe("m7");
+    }
+
+    /// <summary>What exact search means: every vector normalized and scored in float32, best score first, ties by id.</summary>
+    private static List<ScoredId> FloatScan(IReadOnlyDictionary<string, float[]> vectors, float[] query, int k)
+    {
+        static float[] Unit(float[] v)
+        {
+            var norm = TensorPrimitives.Norm(v);
+            var unit = new float[v.Length];
+            if (norm > 0)
+                TensorPrimitives.Divide(v, norm, unit);
+            else
+                v.CopyTo(unit, 0);
+            return unit;
+        }
+        var q = Unit(query);
+        return [.. vectors.Select(p => new ScoredId(p.Key, TensorPrimitives.Dot(q, Unit(p.Value))))
+            .OrderByDescending(h => h.Score).ThenBy(h => h.Id, StringComparer.Ordinal).Take(k)];
+    }
+
+    /// <summary>
+    /// The int8 scan only preselects: whatever the data (clusters, exact duplicates, zero vectors, vectors a code step
+    /// apart, removals and replacements), results equal a float32 scan's ids, scores and order, with full vectors in
+    /// memory or read back through a reader.
+    /// </summary>
+    [Fact]
+    public void Exact_Property_EqualsAFloat32Scan_InBothModes()
+    {
+        var gen = Gen.Select(Gen.Int[0, 1_000_000], Gen.Int[1, 400], Gen.Int[1, 40], Gen.Int[2, 70]);
+        gen.Sample((seed, count, k, dims) =>
+        {
+            var random = new Random(seed);
+            var data = Clustered(count, dims, seed);
+            var vectors = new Dictionary<string, float[]>(StringComparer.Ordinal);
+            for (var i = 0; i < count; i++)
+            {
+                var v = (random.Next(10)) switch
+                {
+                    0 => new float[dims],
+                    1 when i > 0 => (float[])vectors["m" + random.Next(i)].Clone(),
+                    2 when i > 0 => vectors["m" + random.Next(i)].Select(x => x + (float)(random.NextDouble() * 1e-3)).ToArray(),
+                    _ => data[i],
+                };
+                vectors["m" + i] = v;
+            }
+            using var memory = new ExactVectorIndex(dims);
+            using var read = new ExactVectorIndex(dims, ids => ids.Where(vectors.ContainsKey).ToDictionary(id => id, id => vectors[id]));
+            foreach (var (id, v) in vectors.OrderBy(_ => random.Next()))
+            {
+                memory.Upsert(id, v);
+                read.Upsert(id, v);
+            }
+            foreach (var id in vectors.Keys.Where(_ => random.Next(8) == 0).ToList())
+            {
+                memory.Remove(id).ShouldBeTrue();
+                read.Remove(id).ShouldBeTrue();
+                vectors.Remove(id);
+            }
+            var replaced = "m" + random.Next(count);
+            if (vectors.ContainsKey(replaced))
+            {
+                vectors[replaced] = data[random.Next(count)];
+                memory.Upsert(replaced, vectors[replaced]);
+                read.Upsert(replaced, vectors[replaced]);
+            }
+            float[][] queries = [data[random.Next(count)], vectors.Count > 0 ? vectors.Values.First() : data[0], Clustered(1, dims, seed + 1)[0], new float[dims]];
+            foreach (var q in queries)
+            {
+                var expected = FloatScan(vectors, q, k);
+                memory.Search(q, k).ShouldBe(expected);
+                read.Search(q, k).ShouldBe(expected);
+            }
+        }, iter: 300);
+    }
+
+    /// <summary>The point of the codes: on clustered data a query rescores a few dozen vectors, not the collection.</summary>
+    [Fact]
+    public void Exact_WithReader_ReadsFewVectorsToRescore()
+    {
+        const int dims = 64;
+        var data = Clustered(20_000, dims, 12);
+        var read = 0;
+        using var index = new ExactVectorIndex(dims, ids =>
+        {
+            read += ids.Count;
+            return ids.ToDictionary(id => id, id => data[int.Parse(id[1..], System.Globalization.CultureInfo.InvariantCulture)]);
+        });
+        for (var i = 0; i < data.Length; i++)
+            index.Upsert("m" + i, data[i]);
+        var queries = Clustered(20, dims, 13);
+        foreach (var q in queries)
+            index.Search(q, 10).Count.ShouldBe(10);
+        (read / queries.Length).ShouldBeLessThan(200, $"{read / queries.Length} vectors read per query of {data.Length}");
+    }
+
+    [Fact]
+    public void Store_VectorSearch_EqualsAFloat32Scan_AndSurvivesReopen()
+    {
+        const int dims = 48;
+        var data = Clustered(2000, dims, 9);
+        var path = Path.Combine(Path.GetTempPath(), $"promethean-vectors-{Environment.ProcessId}.db");
+        File.Delete(path);
+        try
+        {
+            var vectors = data.Select((v, i) => ("m" + i, v)).ToDictionary(p => p.Item1, p => p.v, StringComparer.Ordinal);
+            var queries = Clustered(20, dims, 10);
+            using (var store = SqliteStore.Open(path))
+            {
+                store.ApplyStoreEffects([.. vectors.Select(p => (Effect)new VectorPut(p.Key, "m", "canonical", [.. p.Value]))]);
+                foreach (var q in queries)
+                    store.VectorSearch("m", "canonical", q, 10).ShouldBe(FloatScan(vectors, q, 10));
+                store.ApplyStoreEffects([new VectorPut("m5", "m", "canonical", [.. queries[0]])]);
+                vectors["m5"] = queries[0];
+                store.VectorSearch("m", "canonical", queries[0], 1).ShouldHaveSingleItem().Id.ShouldBe("m5");
+            }
+            using (var reopened = SqliteStore.Open(path))
+            {
+                foreach (var q in queries)
+                    reopened.VectorSearch("m", "canonical", q, 12).ShouldBe(FloatScan(vectors, q, 12));
+            }
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            foreach (var suffix in new[] { "", "-wal", "-shm" })
+                File.Delete(path + suffix);
+        }
     }
 
     [Fact]
