@@ -127,6 +127,8 @@ public sealed class ExactVectorIndex : IVectorIndex
             return [];
         var q = new float[Dimensions];
         Normalize(query, q);
+        if (TensorPrimitives.MaxMagnitude(q) == 0)
+            return NoDirection(k);
         var candidates = Candidates(q, k);
         // Best upper bound first, a batch at a time, until the next one cannot beat the k-th exact score: a store
         // reads few rows even when many vectors are near-ties (duplicates, or a query with no direction).
@@ -154,6 +156,17 @@ public sealed class ExactVectorIndex : IVectorIndex
         }
         return top.Sorted();
     }
+
+    /// <summary>
+    /// A zero query scores exactly 0 against every finite vector (and NaN against one with NaN or infinities, which
+    /// ranks last), so the top k are the smallest ids: every vector ties, and rescoring would read them all.
+    /// </summary>
+    private List<ScoredId> NoDirection(int k) =>
+        [.. Enumerable.Range(0, _ids.Count)
+            .Select(slot => (Finite: float.IsFinite(_quantized[slot].ErrorNorm), Id: _ids[slot]))
+            .OrderByDescending(x => x.Finite).ThenBy(x => x.Id, StringComparer.Ordinal)
+            .Take(k)
+            .Select(x => new ScoredId(x.Id, x.Finite ? 0f : float.NaN))];
 
     /// <summary>
     /// The slots whose exact score can reach the top k. With q = t d + f (query codes d, error f) and a vector
