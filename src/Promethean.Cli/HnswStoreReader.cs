@@ -47,6 +47,8 @@ internal sealed class HnswStoreReader : IStoreReader, IDisposable
     public IReadOnlyList<Memory> ActiveMemoriesBefore(string kind, long beforeMs, int limit) => _store.ActiveMemoriesBefore(kind, beforeMs, limit);
     public IReadOnlySet<string> KnownSourceKeys(IReadOnlyCollection<string> sourceKeys) => _store.KnownSourceKeys(sourceKeys);
     public IReadOnlyDictionary<string, Memory> GetMemories(IReadOnlyCollection<string> ids) => _store.GetMemories(ids);
+
+    public IReadOnlyDictionary<string, MemoryHead> GetMemoryHeads(IReadOnlyCollection<string> ids) => _store.GetMemoryHeads(ids);
     public IReadOnlyList<DedupeEntry> DedupeEntries(string channel, long fromMs, long toMs) => _store.DedupeEntries(channel, fromMs, toMs);
     public long KeyDegree(string key) => _store.KeyDegree(key);
     public IReadOnlyList<string> Postings(string key, int limit) => _store.Postings(key, limit);

@@ -20,6 +20,13 @@ public interface IStoreReader
     /// <summary>The memories with these ids; ids without one are absent from the answer.</summary>
     IReadOnlyDictionary<string, Memory> GetMemories(IReadOnlyCollection<string> ids);
 
+    /// <summary>
+    /// What ranking and walking need of these memories (kind, lifecycle, age, nexus keys), without their text, tags and
+    /// source: a retrieval looks at hundreds of memories and returns a dozen.
+    /// </summary>
+    IReadOnlyDictionary<string, MemoryHead> GetMemoryHeads(IReadOnlyCollection<string> ids) =>
+        GetMemories(ids).ToDictionary(p => p.Key, p => MemoryHead.Of(p.Value), StringComparer.Ordinal);
+
     long MemoryCount { get; }
 
     /// <summary>

@@ -27,3 +27,9 @@ public sealed record Memory(
     /// <summary>Lifecycle of a memory a summary replaced: kept for provenance, never retrieved.</summary>
     public const string Tombstoned = "tombstoned";
 }
+
+/// <summary>The part of a memory that ranking and the daimoi walk read: kind, lifecycle, age and nexus keys.</summary>
+public sealed record MemoryHead(string Id, string Kind, string Lifecycle, long CreatedMs, ImmutableSortedSet<string> NexusKeys)
+{
+    public static MemoryHead Of(Memory memory) => new(memory.Id, memory.Kind, memory.Lifecycle, memory.CreatedMs, memory.NexusKeys);
+}

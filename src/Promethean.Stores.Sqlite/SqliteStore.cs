@@ -205,6 +205,37 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
         return found;
     }
 
+    public IReadOnlyDictionary<string, MemoryHead> GetMemoryHeads(IReadOnlyCollection<string> ids)
+    {
+        var found = new Dictionary<string, MemoryHead>(StringComparer.Ordinal);
+        if (ids.Count == 0)
+            return found;
+        var cmd = Prepared("SELECT id, kind, lifecycle, created_ms, nexus_keys FROM memories WHERE id IN (SELECT value FROM json_each($k))", ("$k", JsonSerializer.Serialize(ids)));
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            var id = r.GetString(0);
+            found[id] = new MemoryHead(id, r.GetString(1), r.GetString(2), r.GetInt64(3), StringSet(r.GetString(4)));
+        }
+        return found;
+    }
+
+    /// <summary>A stored JSON array of strings (tags, nexus keys) as an ordinal set, read without the serializer's per-call setup.</summary>
+    private static ImmutableSortedSet<string> StringSet(string json)
+    {
+        if (json == "[]")
+            return EmptyStrings;
+        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(json));
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
+            throw new JsonException("a stored string set is not a JSON array");
+        var items = ImmutableSortedSet.CreateBuilder<string>(StringComparer.Ordinal);
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            items.Add(reader.GetString() ?? throw new JsonException("null in a stored string set"));
+        return items.ToImmutable();
+    }
+
+    private static readonly ImmutableSortedSet<string> EmptyStrings = ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
+
     public IReadOnlyList<DedupeEntry> DedupeEntries(string channel, long fromMs, long toMs)
     {
         var cmd = Prepared("SELECT created_ms, content_hash, simhash, family FROM memory_dedupe WHERE channel = $c AND created_ms BETWEEN $f AND $t ORDER BY created_ms, id",
@@ -465,8 +496,8 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
     private static Memory ReadMemory(SqliteDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? r.GetString(2) : r.GetString(3), r.GetString(4),
         CanonicalJson.Deserialize<ImmutableSortedDictionary<string, string>>(r.GetString(5)),
-        CanonicalJson.Deserialize<ImmutableSortedSet<string>>(r.GetString(6)),
-        CanonicalJson.Deserialize<ImmutableSortedSet<string>>(r.GetString(7)),
+        StringSet(r.GetString(6)),
+        StringSet(r.GetString(7)),
         r.GetString(8), r.GetInt64(9));
 
     // ---- the tick commit ---------------------------------------------------------------------

@@ -65,6 +65,31 @@ public sealed class SqliteStoreBatchTests
     }
 
     [Fact]
+    public void GetMemoryHeads_AreTheHeadsOfTheFullMemories_KeysWithEscapesIncluded()
+    {
+        using var store = SqliteStore.InMemory();
+        var odd = Chat("c", "2", 30, "h3", "g") with
+        {
+            Tags = ImmutableSortedSet.Create(StringComparer.Ordinal, "tag:\"q\"", "tag:a\\b", "tag:\u0001\0", "tag:😀ünï"),
+            NexusKeys = ImmutableSortedSet.Create(StringComparer.Ordinal, "tag:\"q\"", "chan:2", "tag:😀ünï", "Z", "a"),
+            Lifecycle = Memory.Tombstoned,
+        };
+        store.ApplyStoreEffects([new MemPut(Chat("a", "1", 10, "h", "f")), new MemPut(odd)]);
+        var heads = store.GetMemoryHeads(["a", "c", "nope"]);
+        heads.Keys.Order(StringComparer.Ordinal).ShouldBe(["a", "c"]);
+        var full = store.GetMemories(["a", "c"]);
+        foreach (var id in new[] { "a", "c" })
+        {
+            heads[id].ShouldBe(MemoryHead.Of(full[id]) with { NexusKeys = heads[id].NexusKeys });
+            heads[id].NexusKeys.ShouldBe(full[id].NexusKeys);
+        }
+        full["c"].Tags.ShouldBe(odd.Tags);
+        heads["c"].NexusKeys.ShouldBe(odd.NexusKeys);
+        heads["c"].NexusKeys.KeyComparer.ShouldBe(StringComparer.Ordinal);
+        ((IStoreReader)store).GetMemoryHeads([]).ShouldBeEmpty();
+    }
+
+    [Fact]
     public void DedupeEntries_ChannelWindowInclusive_InTimeOrder()
     {
         using var store = SqliteStore.InMemory();

@@ -74,7 +74,7 @@ public static class DaimoiWalk
             var current = frontier.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Take(limits.MaxCandidates).ToList();
             frontier = new SortedDictionary<string, double>(StringComparer.Ordinal);
             memories.Load(current.Select(p => p.Key));
-            var ranked = current.Select(p => (p.Key, p.Value, Keys: memories.Get(p.Key)?.NexusKeys ?? [])).ToList();
+            var ranked = current.Select(p => (p.Key, p.Value, Keys: memories.Head(p.Key)?.NexusKeys ?? [])).ToList();
             LoadDegrees(ranked.SelectMany(n => n.Keys));
             var spreads = ranked.Select(n => (Mass: n.Value, Keys: RankKeys(n.Keys))).ToList();
             LoadPostings(spreads.SelectMany(s => s.Keys.Select(k => k.Key)));

@@ -63,20 +63,23 @@ public static class MemoryRetrieval
 
         var pool = vec.Keys.Concat(kw.Keys).Concat(wk.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         memories.Load(pool);
-        var hits = new List<RetrievedMemory>();
+        var ranked = new List<RetrievalHit>();
         foreach (var id in pool)
         {
-            var memory = memories.Get(id);
-            if (memory is null || memory.Lifecycle == Memory.Tombstoned || query.ExcludeKinds.Contains(memory.Kind))
+            var head = memories.Head(id);
+            if (head is null || head.Lifecycle == Memory.Tombstoned || query.ExcludeKinds.Contains(head.Kind))
                 continue;
             var v = vec.GetValueOrDefault(id);
             var k = kw.GetValueOrDefault(id);
             var (m, via) = wk.TryGetValue(id, out var x) ? x : (0, "");
-            var age = Math.Max(0, query.NowMs - memory.CreatedMs);
+            var age = Math.Max(0, query.NowMs - head.CreatedMs);
             var r = Math.Pow(0.5, (double)age / w.RecencyHalfLifeMs);
             var score = w.Vector * v + w.Walk * m + w.Keyword * k + w.Recency * r;
-            hits.Add(new RetrievedMemory(new RetrievalHit(id, score, v, m, k, r, via), memory));
+            ranked.Add(new RetrievalHit(id, score, v, m, k, r, via));
         }
-        return hits.OrderByDescending(h => h.Hit.Score).ThenBy(h => h.Hit.MemoryId, StringComparer.Ordinal).Take(query.K).ToList();
+        var top = ranked.OrderByDescending(h => h.Score).ThenBy(h => h.MemoryId, StringComparer.Ordinal).Take(query.K).ToList();
+        // Only the hits returned are read in full (the ranking read heads); all are in the store, as the heads just were.
+        var full = memories.Full([.. top.Select(h => h.MemoryId)]);
+        return [.. top.Where(h => full.ContainsKey(h.MemoryId)).Select(h => new RetrievedMemory(h, full[h.MemoryId]))];
     }
 }
