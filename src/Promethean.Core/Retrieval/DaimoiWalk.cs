@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Promethean.Core.Retrieval;
 
@@ -53,14 +55,16 @@ public static class DaimoiWalk
 
     public static IReadOnlyList<WalkHit> Run(IStoreReader stores, MemoryReads memories, IReadOnlyList<ScoredId> seeds, IEnumerable<string> queryKeys, DaimoiLimits limits)
     {
-        var mass = new SortedDictionary<string, double>(StringComparer.Ordinal);
-        var via = new Dictionary<string, (string Key, double Mass)>(StringComparer.Ordinal);
+        // Hash maps, not sorted ones: every read of them sorts (mass desc, id asc) first, and sums accumulate in the
+        // order the sorted nodes and keys spread, so no result depends on a map's order; sorted maps cost ~5 string
+        // compares per neighbour per hop, most of the walk. A reached memory's mass and best key share one entry.
+        var reached = new Dictionary<string, Reached>(StringComparer.Ordinal);
         var degrees = new Dictionary<string, long>(StringComparer.Ordinal);
         var postings = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         var seedIds = new HashSet<string>(seeds.Select(s => s.Id), StringComparer.Ordinal);
 
         // Frontier: memory -> mass to pass on. Query keys act as a virtual node at hop 0.
-        var frontier = new SortedDictionary<string, double>(StringComparer.Ordinal);
+        var frontier = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var s in seeds)
             frontier[s.Id] = Math.Max(frontier.GetValueOrDefault(s.Id), Math.Max(0, s.Score));
         var startKeys = queryKeys.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
@@ -72,7 +76,7 @@ public static class DaimoiWalk
         for (var hop = 0; hop < limits.Hops && frontier.Count > 0; hop++)
         {
             var current = frontier.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Take(limits.MaxCandidates).ToList();
-            frontier = new SortedDictionary<string, double>(StringComparer.Ordinal);
+            frontier = new Dictionary<string, double>(StringComparer.Ordinal);
             memories.Load(current.Select(p => p.Key));
             var ranked = current.Select(p => (p.Key, p.Value, Keys: memories.Head(p.Key)?.NexusKeys ?? [])).ToList();
             LoadDegrees(ranked.SelectMany(n => n.Keys));
@@ -82,10 +86,10 @@ public static class DaimoiWalk
                 Spread(m * Math.Pow(limits.Decay, hop), keys, hop + 1);
         }
 
-        return mass.Where(p => !seedIds.Contains(p.Key) || p.Value > 0)
-            .OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal)
+        return reached.Where(p => !seedIds.Contains(p.Key) || p.Value.Mass > 0)
+            .OrderByDescending(p => p.Value.Mass).ThenBy(p => p.Key, StringComparer.Ordinal)
             .Take(limits.MaxCandidates)
-            .Select(p => new WalkHit(p.Key, p.Value, via.TryGetValue(p.Key, out var v) ? v.Key : ""))
+            .Select(p => new WalkHit(p.Key, p.Value.Mass, p.Value.Via ?? ""))
             .ToList();
 
         void Spread(double m, IReadOnlyList<(string Key, double Weight)> keys, int hop)
@@ -100,13 +104,16 @@ public static class DaimoiWalk
                 var share = m * weight / neighbours.Count;
                 foreach (var n in neighbours)
                 {
-                    if (mass.Count >= limits.MaxCandidates && !mass.ContainsKey(n))
+                    ref var node = ref reached.Count >= limits.MaxCandidates
+                        ? ref CollectionsMarshal.GetValueRefOrNullRef(reached, n)
+                        : ref CollectionsMarshal.GetValueRefOrAddDefault(reached, n, out _);
+                    if (Unsafe.IsNullRef(ref node))
                         continue;
-                    mass[n] = mass.GetValueOrDefault(n) + share;
-                    if (!via.TryGetValue(n, out var best) || share > best.Mass)
-                        via[n] = (key, share);
+                    node.Mass += share;
+                    if (node.Via is null || share > node.ViaShare)
+                        (node.Via, node.ViaShare) = (key, share);
                     if (hop < limits.Hops)
-                        frontier[n] = frontier.GetValueOrDefault(n) + share;
+                        CollectionsMarshal.GetValueRefOrAddDefault(frontier, n, out _) += share;
                 }
             }
         }
@@ -139,5 +146,13 @@ public static class DaimoiWalk
             }
         }
 
+    }
+
+    /// <summary>Mass that reached a memory, and the key that brought the largest single share of it.</summary>
+    private struct Reached
+    {
+        public double Mass;
+        public string? Via;
+        public double ViaShare;
     }
 }
