@@ -164,6 +164,22 @@ public sealed class MemoryDedupeTests
         SimHash.Compute("🎉 !!").ShouldBeNull();
     }
 
+    /// <summary>
+    /// Fingerprints are stored (memory_dedupe) and compared with new ones, so they must not move between versions:
+    /// these are the values of the first implementation (64 +1/-1 counters per feature), which the bit-sliced
+    /// counting must reproduce, including a text whose feature count needs nine levels of carry.
+    /// </summary>
+    [Theory]
+    [InlineData("the build failed again on main", 0x0186c52411074306UL)]
+    [InlineData("Hello, World! this is a test", 0x48c80cc1901c8180UL)]
+    [InlineData("two words", 0x10c7b2b4dd05bbccUL)]
+    [InlineData(null, 0x00e4b0f912ed7b48UL)]
+    public void SimHash_Fingerprints_AreStableAcrossVersions(string? text, ulong expected)
+    {
+        text ??= string.Join(' ', Enumerable.Range(0, 500).Select(i => "w" + (i % 97)));
+        SimHash.Compute(text).ShouldBe(expected);
+    }
+
     [Fact]
     public void SimHash_UnrelatedTexts_AreFarApart()
     {

@@ -37,23 +37,57 @@ public static class SimHash
             words.Add(h);
         if (words.Count == 0)
             return null;
-        Span<int> weights = stackalloc int[64];
+        var counts = new BitCounts(stackalloc ulong[32]);
         if (words.Count < ShingleWords)
         {
-            Add(weights, Feature(words, 0, words.Count));
+            counts.Add(Feature(words, 0, words.Count));
         }
         else
         {
             for (var i = 0; i + ShingleWords <= words.Count; i++)
-                Add(weights, Feature(words, i, ShingleWords));
+                counts.Add(Feature(words, i, ShingleWords));
         }
-        ulong hash = 0;
-        for (var bit = 0; bit < 64; bit++)
+        return counts.Majority();
+    }
+
+    /// <summary>
+    /// How many of the added values have each of the 64 bits set, bit-sliced: slice j holds bit j of every count, so
+    /// adding a value is a ripple of ANDs and XORs (about two per level of carry) instead of 64 counter updates. A
+    /// bit of the fingerprint is set when more than half the features have it (its +1/-1 weight sum is positive).
+    /// </summary>
+    private ref struct BitCounts(Span<ulong> slices)
+    {
+        private readonly Span<ulong> _slices = slices;
+        private int _levels;
+        private long _added;
+
+        public void Add(ulong value)
         {
-            if (weights[bit] > 0)
-                hash |= 1UL << bit;
+            var carry = value;
+            for (var j = 0; carry != 0; j++)
+            {
+                if (j == _levels)
+                    _levels++;
+                var next = _slices[j] & carry;
+                _slices[j] ^= carry;
+                carry = next;
+            }
+            _added++;
         }
-        return hash;
+
+        public readonly ulong Majority()
+        {
+            ulong hash = 0;
+            for (var bit = 0; bit < 64; bit++)
+            {
+                long count = 0;
+                for (var j = 0; j < _levels; j++)
+                    count |= (long)((_slices[j] >> bit) & 1) << j;
+                if (2 * count > _added)
+                    hash |= 1UL << bit;
+            }
+            return hash;
+        }
     }
 
     public static int Distance(ulong a, ulong b) => BitOperations.PopCount(a ^ b);
@@ -78,12 +112,6 @@ public static class SimHash
         if (sb.Length > 0)
             words.Add(sb.ToString());
         return words;
-    }
-
-    private static void Add(Span<int> weights, ulong h)
-    {
-        for (var bit = 0; bit < 64; bit++)
-            weights[bit] += ((h >> bit) & 1) != 0 ? 1 : -1;
     }
 
     /// <summary>A shingle's hash: its word hashes rotated by position, so word order counts.</summary>
