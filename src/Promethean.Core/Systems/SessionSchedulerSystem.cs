@@ -6,17 +6,37 @@ using Promethean.Core.Events;
 namespace Promethean.Core.Systems;
 
 /// <summary>
-/// seed sys.session.scheduler: weighted fair queueing across ready sessions by deficit round robin.
-/// Each tick it settles finished calls, then, per cephalon, fills the free LLM slots (policy cap
-/// minus calls in flight): sessions that are ready, have queued work, have nothing in flight and
-/// have budget left are visited least-recently-visited first; a visit adds the session's weight to
-/// its deficit and grants a turn once the deficit reaches the cephalon's largest weight. Grants are
+/// seed sys.session.scheduler: weighted fair sharing of each cephalon's LLM slots among its sessions by virtual time
+/// (start-time fair queueing, as in stride scheduling or Linux CFS). Each tick it settles finished calls, then, per
+/// cephalon, fills the free slots (policy cap minus calls in flight) from the sessions that are ready, have work, have
+/// nothing in flight and have budget left. A session's pass is the virtual time its last turn ended; its next turn
+/// starts there, or at the cephalon's virtual time (the start of the latest turn granted) less <see cref="MaxLag"/>
+/// when it fell further behind. The earliest start is granted, and its pass moves on by a turn of its weight
+/// (<see cref="VirtualTurn"/> / weight). A session that cannot take a turn (its call in flight, its cadence, its
+/// budget) keeps its pass, so it is first in line once it can: shares follow the weights, and a session that cannot
+/// use its share gets all it can use while the others share the rest by weight. Grants are
 /// <c>session/turn.granted</c> events for cephalon.step, which reserves the tokens it will spend.
 /// </summary>
 public static class SessionSchedulerSystem
 {
     /// <summary>Fewest tokens a turn is worth (a short prompt and answer); a session with less budget left is not visited.</summary>
     public const int MinimumTurnTokens = 64;
+
+    /// <summary>
+    /// A turn of a weight-1 session in virtual time; a turn of weight w is this over w. Divisible by every weight
+    /// up to 16, so their strides are exact (a larger weight's is rounded down, by less than a millionth).
+    /// </summary>
+    public const long VirtualTurn = 720_720;
+
+    /// <summary>
+    /// How far a session may fall behind the cephalon's virtual time: one weight-1 turn. Enough for a session whose
+    /// call is in flight to keep its place, little enough that one held back for long (idle, out of budget, blocked)
+    /// or new comes back first in line but catches up by that much and no more.
+    /// </summary>
+    public const long MaxLag = VirtualTurn;
+
+    /// <summary>A turn of a session of <paramref name="weight"/> in virtual time.</summary>
+    public static long Stride(int weight) => VirtualTurn / Math.Max(1, weight);
 
     public static World Update(World world, IStoreReader stores)
     {
@@ -27,7 +47,7 @@ public static class SessionSchedulerSystem
         var grants = new List<Event>();
         var visit = world.Tick * 1_000_000;
         var members = new List<int>();
-        var candidates = new List<(long LastVisit, long Id, int Row)>();
+        var candidates = new List<int>();
         foreach (var (cephalonId, cephalon) in world.Cephalons)
         {
             members.Clear();
@@ -48,47 +68,31 @@ public static class SessionSchedulerSystem
             var slots = cephalon.Policy.MaxLlmCallsInFlight - inFlight;
             if (slots <= 0 || members.Count == 0)
                 continue;
-            var quantum = int.MinValue;
+            var now = long.MinValue;
             candidates.Clear();
             foreach (var r in members)
             {
-                quantum = Math.Max(quantum, rows[r].Ledger.Weight);
+                now = Math.Max(now, rows[r].Ledger.Pass - Stride(rows[r].Ledger.Weight));
                 if (IsCandidate(rows[r].Session, rows[r].Ledger, world.TimeMs))
-                    candidates.Add((rows[r].Ledger.LastVisit, rows[r].Id.Value, r));
+                    candidates.Add(r);
             }
-            // Rounds repeat within the tick while slots are free, so a light session alone is not kept waiting
-            // for ticks that may never come; deficits carry over, so shares stay proportional to the weights.
             while (slots > 0 && candidates.Count > 0)
             {
-                candidates.Sort();
-                var next = 0;
-                for (var c = 0; c < candidates.Count; c++)
+                var floor = now - MaxLag;
+                var best = 0;
+                for (var c = 1; c < candidates.Count; c++)
                 {
-                    var (_, id, r) = candidates[c];
-                    if (slots == 0)
-                    {
-                        candidates[next++] = (rows[r].Ledger.LastVisit, id, r);
-                        continue;
-                    }
-                    var ledger = rows[r].Ledger;
-                    ledger = ledger with { Deficit = ledger.Deficit + ledger.Weight, LastVisit = ++visit };
-                    if (ledger.Deficit >= quantum)
-                    {
-                        ledger = ledger with { Deficit = ledger.Deficit - quantum };
-                        grants.Add(new SessionTurnGranted(rows[r].Id, rows[r].Session.Name, ledger.LastVisit));
-                        slots--;
-                        rows[r].Ledger = ledger;
-                        continue;
-                    }
-                    rows[r].Ledger = ledger;
-                    candidates[next++] = (ledger.LastVisit, id, r);
+                    if (Before(rows[candidates[c]], rows[candidates[best]], floor))
+                        best = c;
                 }
-                candidates.RemoveRange(next, candidates.Count - next);
-            }
-            foreach (var r in members)
-            {
-                if (!HasWork(rows[r].Session) && rows[r].Ledger.Deficit != 0)
-                    rows[r].Ledger = rows[r].Ledger with { Deficit = 0 };
+                var r = candidates[best];
+                var ledger = rows[r].Ledger;
+                var start = Math.Max(ledger.Pass, floor);
+                rows[r].Ledger = ledger with { Pass = start + Stride(ledger.Weight), LastGrant = ++visit };
+                grants.Add(new SessionTurnGranted(rows[r].Id, rows[r].Session.Name, visit));
+                now = Math.Max(now, start);
+                candidates.RemoveAt(best);
+                slots--;
             }
         }
         // Only the ledgers this tick changed (or started) go back into the map: each write copies a path of the tree.
@@ -148,6 +152,15 @@ public static class SessionSchedulerSystem
                 : new Row(id, session, SessionLedger.Start(1), null);
         }
         return rows;
+    }
+
+    /// <summary>Whether <paramref name="a"/>'s turn starts before <paramref name="b"/>'s: earlier start, then the longer wait, then the lower id.</summary>
+    private static bool Before(in Row a, in Row b, long floor)
+    {
+        var c = Math.Max(a.Ledger.Pass, floor).CompareTo(Math.Max(b.Ledger.Pass, floor));
+        if (c == 0)
+            c = a.Ledger.LastGrant.CompareTo(b.Ledger.LastGrant);
+        return c < 0 || (c == 0 && a.Id < b.Id);
     }
 
     /// <summary>The row of <paramref name="id"/>, or -1; tries the row after <paramref name="hint"/> first, since a cephalon's sessions are usually spawned together.</summary>
