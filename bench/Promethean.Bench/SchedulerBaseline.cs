@@ -44,11 +44,11 @@ internal static class SchedulerBaseline
             if (slots <= 0 || members.Count == 0)
                 continue;
             // The cephalon's virtual time: the start of the latest turn granted in it.
-            var now = members.Max(s => ledgers[s].Pass - Stride(ledgers[s].Weight));
+            var virtualTime = members.Max(s => ledgers[s].Pass - Stride(ledgers[s].Weight));
             var candidates = members.Where(s => IsCandidate(world.Sessions[s], ledgers[s], world.TimeMs)).ToList();
             while (slots > 0 && candidates.Count > 0)
             {
-                var floor = now - MaxLag;
+                var floor = virtualTime - MaxLag;
                 var sessionId = candidates
                     .OrderBy(s => Math.Max(ledgers[s].Pass, floor)).ThenBy(s => ledgers[s].LastGrant).ThenBy(s => s)
                     .First();
@@ -56,7 +56,7 @@ internal static class SchedulerBaseline
                 var start = Math.Max(ledger.Pass, floor);
                 ledgers[sessionId] = ledger with { Pass = start + Stride(ledger.Weight), LastGrant = ++visit };
                 grants.Add(new SessionTurnGranted(sessionId, world.Sessions[sessionId].Name, visit));
-                now = Math.Max(now, start);
+                virtualTime = Math.Max(virtualTime, start);
                 candidates.Remove(sessionId);
                 slots--;
             }

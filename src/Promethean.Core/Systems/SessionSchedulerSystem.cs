@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using Promethean.Core.Components;
 using Promethean.Core.Effects;
 using Promethean.Core.Events;
@@ -40,104 +41,111 @@ public static class SessionSchedulerSystem
 
     public static World Update(World world, IStoreReader stores)
     {
-        var rows = Rows(world.Sessions, world.Ledgers);
+        var due = new List<int>();
+        var changed = new List<int>();
+        var rows = Rows(world.Sessions, world.Ledgers, world.TimeMs, due, changed);
         var ledgers = world.Ledgers.ToBuilder();
-        Settle(world, rows, ledgers);
+        Settle(world, rows, ledgers, changed);
 
         var grants = new List<Event>();
         var visit = world.Tick * 1_000_000;
-        var members = new List<int>();
-        var candidates = new List<int>();
-        foreach (var (cephalonId, cephalon) in world.Cephalons)
-        {
-            members.Clear();
-            var inFlight = 0;
-            var hint = -1;
-            foreach (var sessionId in cephalon.Sessions)
-            {
-                hint = Find(rows, sessionId, hint);
-                if (hint < 0)
-                {
-                    hint = -1;
-                    continue;
-                }
-                members.Add(hint);
-                if (rows[hint].Ledger.InFlightEffect is not null)
-                    inFlight++;
-            }
-            var slots = cephalon.Policy.MaxLlmCallsInFlight - inFlight;
-            if (slots <= 0 || members.Count == 0)
-                continue;
-            var now = long.MinValue;
-            candidates.Clear();
-            foreach (var r in members)
-            {
-                now = Math.Max(now, rows[r].Ledger.Pass - Stride(rows[r].Ledger.Weight));
-                if (IsCandidate(rows[r].Session, rows[r].Ledger, world.TimeMs))
-                    candidates.Add(r);
-            }
-            while (slots > 0 && candidates.Count > 0)
-            {
-                var floor = now - MaxLag;
-                var best = 0;
-                for (var c = 1; c < candidates.Count; c++)
-                {
-                    if (Before(rows[candidates[c]], rows[candidates[best]], floor))
-                        best = c;
-                }
-                var r = candidates[best];
-                var ledger = rows[r].Ledger;
-                var start = Math.Max(ledger.Pass, floor);
-                rows[r].Ledger = ledger with { Pass = start + Stride(ledger.Weight), LastGrant = ++visit };
-                grants.Add(new SessionTurnGranted(rows[r].Id, rows[r].Session.Name, visit));
-                now = Math.Max(now, start);
-                candidates.RemoveAt(best);
-                slots--;
-            }
-        }
+        var candidates = new List<Candidate>();
+        foreach (var (_, cephalon) in world.Cephalons)
+            FillSlots(cephalon, world.TimeMs, rows, candidates, changed, grants, ref visit);
         // Only the ledgers this tick changed (or started) go back into the map: each write copies a path of the tree.
-        foreach (var row in rows)
+        foreach (var r in changed)
+            ledgers[rows[r].Id] = rows[r].Ledger;
+        var next = (world with { Ledgers = ledgers.ToImmutable() }).Emit(grants);
+        foreach (var r in due)
         {
-            if (!ReferenceEquals(row.Ledger, row.Stored))
-                ledgers[row.Id] = row.Ledger;
-        }
-        var scheduled = (world with { Ledgers = ledgers.ToImmutable() }).Emit(grants);
-        return WakeForCadence(scheduled, rows);
-    }
-
-    /// <summary>
-    /// A session with work that waits only for its cadence needs a tick when the cadence is over; nothing else
-    /// may bring one, so the scheduler asks for a wake at that time (once per due time). Reads the rows rather
-    /// than the session map: the scheduler changes no session before this, and a second walk of the map was about
-    /// a quarter of the tick.
-    /// </summary>
-    private static World WakeForCadence(World world, Row[] rows)
-    {
-        var next = world;
-        foreach (var (id, session, _, _) in rows)
-        {
-            if (session.Status != SessionStatus.Ready || session.Turn is not null || session.Queue.IsEmpty || session.LastTurnMs == 0)
-                continue;
-            var due = session.LastTurnMs + session.Profile.CadenceMs;
-            if (due <= world.TimeMs || session.WakeAtMs == due)
-                continue;
-            next = next.Do(CephalonSystem.Wake(id, due)) with { Sessions = next.Sessions.SetItem(id, session with { WakeAtMs = due }) };
+            var (id, session, _, _) = rows[r];
+            var wakeAt = session.LastTurnMs + session.Profile.CadenceMs;
+            next = next.Do(CephalonSystem.Wake(id, wakeAt)) with { Sessions = next.Sessions.SetItem(id, session with { WakeAtMs = wakeAt }) };
         }
         return next;
     }
 
     /// <summary>
-    /// A session and its ledger as visits change it this tick; <see cref="Stored"/> is the ledger in the world
-    /// (null when the session has none yet), so only changed ledgers are written back.
+    /// Grants the cephalon's free slots to the earliest starts. One walk over the members finds the calls in flight,
+    /// the cephalon's virtual time and the sessions that could take a turn but for their budget; a budget is read
+    /// only for a session that would win a slot.
     /// </summary>
-    private record struct Row(EntityId Id, Session Session, SessionLedger Ledger, SessionLedger? Stored);
+    private static void FillSlots(Cephalon cephalon, long nowMs, Row[] rows, List<Candidate> candidates, List<int> changed, List<Event> grants, ref long visit)
+    {
+        candidates.Clear();
+        var inFlight = 0;
+        var virtualTime = long.MinValue;
+        var hint = -1;
+        foreach (var sessionId in cephalon.Sessions)
+        {
+            var r = Find(rows, sessionId, hint);
+            if (r < 0)
+                continue;
+            hint = r;
+            var ledger = rows[r].Ledger;
+            // Pass - stride < Pass: only a pass above the time so far can raise it (and is worth the division).
+            if (ledger.Pass > virtualTime)
+                virtualTime = Math.Max(virtualTime, ledger.Pass - Stride(ledger.Weight));
+            if (ledger.InFlightEffect is not null)
+                inFlight++;
+            else if (IsWaiting(rows[r].Session, nowMs))
+                candidates.Add(new Candidate(ledger.Pass, ledger.LastGrant, r));
+        }
+        var open = CollectionsMarshal.AsSpan(candidates);
+        for (var slots = cephalon.Policy.MaxLlmCallsInFlight - inFlight; slots > 0; slots--)
+        {
+            var floor = virtualTime - MaxLag;
+            var best = -1;
+            for (var c = 0; c < open.Length; c++)
+            {
+                ref var candidate = ref open[c];
+                if (candidate.Row < 0 || (best >= 0 && !Before(candidate, open[best], floor)))
+                    continue;
+                // Its ledger does not change this tick unless it is granted: a no now is a no for the whole tick.
+                if (!Budget.CanSpend(rows[candidate.Row].Ledger, rows[candidate.Row].Session.Budgets, nowMs, MinimumTurnTokens))
+                {
+                    candidate.Row = -1;
+                    continue;
+                }
+                best = c;
+            }
+            if (best < 0)
+                return;
+            var row = open[best].Row;
+            open[best].Row = -1;
+            var granted = rows[row].Ledger;
+            var start = Math.Max(granted.Pass, floor);
+            rows[row].Ledger = granted with { Pass = start + Stride(granted.Weight), LastGrant = ++visit };
+            Changed(rows, row, changed);
+            grants.Add(new SessionTurnGranted(rows[row].Id, rows[row].Session.Name, visit));
+            virtualTime = Math.Max(virtualTime, start);
+        }
+    }
+
+    /// <summary>A session's place in the line for a slot: its pass and last grant, copied out of the ledger for the scans.</summary>
+    private record struct Candidate(long Pass, long LastGrant, int Row);
 
     /// <summary>
-    /// Every session with its ledger, in id order, starting a ledger for a session that has none. One walk over
-    /// the two sorted maps side by side: with a thousand sessions, a lookup per session per cephalon was most of
-    /// the tick.
+    /// A session and its ledger as this tick changes it; <see cref="Changed"/> once it is listed to be written back
+    /// (a ledger the session did not have yet starts changed).
     /// </summary>
-    private static Row[] Rows(ImmutableSortedDictionary<EntityId, Session> sessions, ImmutableSortedDictionary<EntityId, SessionLedger> ledgers)
+    private record struct Row(EntityId Id, Session Session, SessionLedger Ledger, bool Changed);
+
+    private static void Changed(Row[] rows, int row, List<int> changed)
+    {
+        if (rows[row].Changed)
+            return;
+        rows[row].Changed = true;
+        changed.Add(row);
+    }
+
+    /// <summary>
+    /// Every session with its ledger, in id order, starting a ledger for a session that has none. One walk over the
+    /// two sorted maps side by side (with a thousand sessions, a lookup per session per cephalon was most of the
+    /// tick), which also lists the sessions that need a cadence wake (<see cref="NeedsWake"/>), so no second walk.
+    /// </summary>
+    private static Row[] Rows(
+        ImmutableSortedDictionary<EntityId, Session> sessions, ImmutableSortedDictionary<EntityId, SessionLedger> ledgers, long nowMs, List<int> due, List<int> changed)
     {
         var rows = new Row[sessions.Count];
         using var ledger = ledgers.GetEnumerator();
@@ -147,20 +155,39 @@ public static class SessionSchedulerSystem
         {
             while (more && ledger.Current.Key < id)
                 more = ledger.MoveNext();
-            rows[i++] = more && ledger.Current.Key == id
-                ? new Row(id, session, ledger.Current.Value, ledger.Current.Value)
-                : new Row(id, session, SessionLedger.Start(1), null);
+            if (NeedsWake(session, nowMs))
+                due.Add(i);
+            if (more && ledger.Current.Key == id)
+            {
+                rows[i++] = new Row(id, session, ledger.Current.Value, false);
+                continue;
+            }
+            rows[i] = new Row(id, session, SessionLedger.Start(1), true);
+            changed.Add(i++);
         }
         return rows;
     }
 
-    /// <summary>Whether <paramref name="a"/>'s turn starts before <paramref name="b"/>'s: earlier start, then the longer wait, then the lower id.</summary>
-    private static bool Before(in Row a, in Row b, long floor)
+    /// <summary>
+    /// A session with work that waits only for its cadence needs a tick when the cadence is over; nothing else may
+    /// bring one, so the scheduler asks for a wake at that time (once per due time). The scheduler changes no
+    /// session, so this reads the sessions as they came in.
+    /// </summary>
+    private static bool NeedsWake(Session session, long nowMs)
     {
-        var c = Math.Max(a.Ledger.Pass, floor).CompareTo(Math.Max(b.Ledger.Pass, floor));
+        if (session.Status != SessionStatus.Ready || session.Turn is not null || session.Queue.IsEmpty || session.LastTurnMs == 0)
+            return false;
+        var due = session.LastTurnMs + session.Profile.CadenceMs;
+        return due > nowMs && session.WakeAtMs != due;
+    }
+
+    /// <summary>Whether <paramref name="a"/>'s turn starts before <paramref name="b"/>'s: earlier start, then the longer wait, then the lower id.</summary>
+    private static bool Before(in Candidate a, in Candidate b, long floor)
+    {
+        var c = Math.Max(a.Pass, floor).CompareTo(Math.Max(b.Pass, floor));
         if (c == 0)
-            c = a.Ledger.LastGrant.CompareTo(b.Ledger.LastGrant);
-        return c < 0 || (c == 0 && a.Id < b.Id);
+            c = a.LastGrant.CompareTo(b.LastGrant);
+        return c < 0 || (c == 0 && a.Row < b.Row);
     }
 
     /// <summary>The row of <paramref name="id"/>, or -1; tries the row after <paramref name="hint"/> first, since a cephalon's sessions are usually spawned together.</summary>
@@ -188,9 +215,12 @@ public static class SessionSchedulerSystem
     /// turn would be a new one, and with budget for a call.
     /// </summary>
     public static bool IsCandidate(Session session, SessionLedger ledger, long nowMs) =>
+        IsWaiting(session, nowMs) && Budget.CanSpend(ledger, session.Budgets, nowMs, MinimumTurnTokens);
+
+    /// <summary>A candidate but for its budget and its call in flight, which are read from the ledger.</summary>
+    private static bool IsWaiting(Session session, long nowMs) =>
         session.Status == SessionStatus.Ready && HasWork(session)
-        && (session.Turn is not null || session.LastTurnMs == 0 || nowMs >= session.LastTurnMs + session.Profile.CadenceMs)
-        && Budget.CanSpend(ledger, session.Budgets, nowMs, MinimumTurnTokens);
+        && (session.Turn is not null || session.LastTurnMs == 0 || nowMs >= session.LastTurnMs + session.Profile.CadenceMs);
 
     private static bool HasWork(Session session) =>
         !session.Queue.IsEmpty || session.Turn is { Phase: TurnPhase.Continuing };
@@ -199,7 +229,7 @@ public static class SessionSchedulerSystem
     /// Closes calls answered this tick (a response or an error carrying the session in its meta), in the rows, or
     /// in the map for a ledger whose session is gone.
     /// </summary>
-    private static void Settle(World world, Row[] rows, ImmutableSortedDictionary<EntityId, SessionLedger>.Builder ledgers)
+    private static void Settle(World world, Row[] rows, ImmutableSortedDictionary<EntityId, SessionLedger>.Builder ledgers, List<int> changed)
     {
         foreach (var e in world.EventsIn)
         {
@@ -213,7 +243,13 @@ public static class SessionSchedulerSystem
                 continue;
             var row = Find(rows, id, -1);
             if (row >= 0)
-                rows[row].Ledger = Budget.Settle(rows[row].Ledger, effectId, tokens);
+            {
+                var settled = Budget.Settle(rows[row].Ledger, effectId, tokens);
+                if (ReferenceEquals(settled, rows[row].Ledger))
+                    continue;
+                rows[row].Ledger = settled;
+                Changed(rows, row, changed);
+            }
             else if (ledgers.TryGetValue(id, out var ledger))
                 ledgers[id] = Budget.Settle(ledger, effectId, tokens);
         }
