@@ -39,7 +39,7 @@ internal static class SchedulerBaseline
         var visit = world.Tick * 1_000_000;
         foreach (var (cephalonId, cephalon) in world.Cephalons)
         {
-            var members = cephalon.Sessions.Where(world.Sessions.ContainsKey).ToList();
+            var members = world.Sessions.Where(s => s.Value.Cephalon == cephalonId).Select(s => s.Key).ToList();
             var slots = cephalon.Policy.MaxLlmCallsInFlight - members.Count(s => ledgers[s].InFlightEffect is not null);
             if (slots <= 0 || members.Count == 0)
                 continue;

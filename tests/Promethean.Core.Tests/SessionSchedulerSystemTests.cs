@@ -78,6 +78,21 @@ public sealed class SessionSchedulerSystemTests
     }
 
     [Fact]
+    public void Update_SessionCountsAgainstTheCephalonItNames()
+    {
+        using var store = SqliteStore.InMemory();
+        var world = Saturated([1, 1], cap: 1).Spawn(out var other);
+        var moved = world.Sessions.Keys.Last();
+        world = world with
+        {
+            Cephalons = world.Cephalons.Add(other, new Cephalon("other", new CephalonPolicy("builtin", MaxLlmCallsInFlight: 1), ImmutableSortedDictionary<string, string>.Empty, [])),
+            Sessions = world.Sessions.SetItem(moved, world.Sessions[moved] with { Cephalon = other }),
+        };
+        var next = SessionSchedulerSystem.Update(Schedule.BeginTick(world, 1000, []), store);
+        next.EventsOut.OfType<SessionTurnGranted>().Select(g => g.Session).ShouldBe(world.Sessions.Keys, "one slot in each cephalon, the one whose policy the call uses");
+    }
+
+    [Fact]
     public void Update_SessionWithoutWorkOrInFlight_IsNotGranted()
     {
         using var store = SqliteStore.InMemory();

@@ -10,7 +10,8 @@ namespace Promethean.Core.Systems;
 /// seed sys.session.scheduler: weighted fair sharing of each cephalon's LLM slots among its sessions by virtual time
 /// (start-time fair queueing, as in stride scheduling or Linux CFS). Each tick it settles finished calls, then, per
 /// cephalon, fills the free slots (policy cap minus calls in flight) from the sessions that are ready, have work, have
-/// nothing in flight and have budget left. A session's pass is the virtual time its last turn ended; its next turn
+/// nothing in flight and have budget left. A session belongs to the cephalon it names (<see cref="Session.Cephalon"/>),
+/// the one whose policy cephalon.step uses for its calls. A session's pass is the virtual time its last turn ended; its next turn
 /// starts there, or at the cephalon's virtual time (the start of the latest turn granted) less <see cref="MaxLag"/>
 /// when it fell further behind. The earliest start is granted, and its pass moves on by a turn of its weight
 /// (<see cref="VirtualTurn"/> / weight). A session that cannot take a turn (its call in flight, its cadence, its
@@ -41,131 +42,142 @@ public static class SessionSchedulerSystem
 
     public static World Update(World world, IStoreReader stores)
     {
-        var due = new List<int>();
-        var changed = new List<int>();
-        var rows = Rows(world.Sessions, world.Ledgers, world.TimeMs, due, changed);
         var ledgers = world.Ledgers.ToBuilder();
-        Settle(world, rows, ledgers, changed);
+        Settle(world.EventsIn, ledgers);
+
+        // One walk over the sessions and their ledgers side by side (with a thousand sessions, a lookup per session
+        // was most of the tick) gathers each cephalon's calls in flight, virtual time and waiting sessions, and the
+        // sessions that need a cadence wake; the cephalons are few, so each session finds its own by a short search.
+        var cephalons = new Line[world.Cephalons.Count];
+        var c = 0;
+        foreach (var (id, cephalon) in world.Cephalons)
+            cephalons[c++] = new Line(id, cephalon.Policy.MaxLlmCallsInFlight);
+        var waiting = new List<Candidate>(world.Sessions.Count);
+        var started = new List<EntityId>();
+        var wakes = new List<(EntityId Id, Session Session)>();
+        using (var stored = ledgers.GetEnumerator())
+        {
+            var more = stored.MoveNext();
+            var hint = 0;
+            foreach (var (id, session) in world.Sessions)
+            {
+                while (more && stored.Current.Key < id)
+                    more = stored.MoveNext();
+                SessionLedger ledger;
+                if (more && stored.Current.Key == id)
+                    ledger = stored.Current.Value;
+                else
+                {
+                    ledger = SessionLedger.Start(1);
+                    started.Add(id);
+                }
+                if (NeedsWake(session, world.TimeMs))
+                    wakes.Add((id, session));
+                hint = LineOf(cephalons, session.Cephalon, hint);
+                if (hint < 0)
+                {
+                    hint = 0;
+                    continue;
+                }
+                ref var line = ref cephalons[hint];
+                // Pass - stride < Pass: only a pass above the time so far can raise it (and is worth the division).
+                if (ledger.Pass > line.VirtualTime)
+                    line.VirtualTime = Math.Max(line.VirtualTime, ledger.Pass - Stride(ledger.Weight));
+                if (ledger.InFlightEffect is not null)
+                    line.InFlight++;
+                else if (IsWaiting(session, world.TimeMs))
+                {
+                    line.First = Math.Min(line.First, waiting.Count);
+                    line.Last = waiting.Count;
+                    waiting.Add(new Candidate(id, session, ledger, hint));
+                }
+            }
+        }
+        foreach (var id in started)
+            ledgers[id] = SessionLedger.Start(1);
 
         var grants = new List<Event>();
         var visit = world.Tick * 1_000_000;
-        var candidates = new List<Candidate>();
-        foreach (var (_, cephalon) in world.Cephalons)
-            FillSlots(cephalon, world.TimeMs, rows, candidates, changed, grants, ref visit);
-        // Only the ledgers this tick changed (or started) go back into the map: each write copies a path of the tree.
-        foreach (var r in changed)
-            ledgers[rows[r].Id] = rows[r].Ledger;
+        for (c = 0; c < cephalons.Length; c++)
+            FillSlots(ref cephalons[c], c, CollectionsMarshal.AsSpan(waiting), world.TimeMs, ledgers, grants, ref visit);
         var next = (world with { Ledgers = ledgers.ToImmutable() }).Emit(grants);
-        foreach (var r in due)
+        foreach (var (id, session) in wakes)
         {
-            var (id, session, _, _) = rows[r];
-            var wakeAt = session.LastTurnMs + session.Profile.CadenceMs;
-            next = next.Do(CephalonSystem.Wake(id, wakeAt)) with { Sessions = next.Sessions.SetItem(id, session with { WakeAtMs = wakeAt }) };
+            var due = session.LastTurnMs + session.Profile.CadenceMs;
+            next = next.Do(CephalonSystem.Wake(id, due)) with { Sessions = next.Sessions.SetItem(id, session with { WakeAtMs = due }) };
         }
         return next;
     }
 
     /// <summary>
-    /// Grants the cephalon's free slots to the earliest starts. One walk over the members finds the calls in flight,
-    /// the cephalon's virtual time and the sessions that could take a turn but for their budget; a budget is read
-    /// only for a session that would win a slot.
+    /// Grants a cephalon's free slots to the earliest starts among its waiting sessions (those in
+    /// <paramref name="waiting"/> from <see cref="Line.First"/> to <see cref="Line.Last"/> that are its own). A
+    /// budget is read only for a session that would win a slot; a no marks it out for the tick, since its ledger
+    /// cannot change unless it is granted.
     /// </summary>
-    private static void FillSlots(Cephalon cephalon, long nowMs, Row[] rows, List<Candidate> candidates, List<int> changed, List<Event> grants, ref long visit)
+    private static void FillSlots(
+        ref Line line, int cephalon, Span<Candidate> waiting, long nowMs, ImmutableSortedDictionary<EntityId, SessionLedger>.Builder ledgers, List<Event> grants, ref long visit)
     {
-        candidates.Clear();
-        var inFlight = 0;
-        var virtualTime = long.MinValue;
-        var hint = -1;
-        foreach (var sessionId in cephalon.Sessions)
+        for (var slots = line.Cap - line.InFlight; slots > 0 && line.First <= line.Last; slots--)
         {
-            var r = Find(rows, sessionId, hint);
-            if (r < 0)
-                continue;
-            hint = r;
-            var ledger = rows[r].Ledger;
-            // Pass - stride < Pass: only a pass above the time so far can raise it (and is worth the division).
-            if (ledger.Pass > virtualTime)
-                virtualTime = Math.Max(virtualTime, ledger.Pass - Stride(ledger.Weight));
-            if (ledger.InFlightEffect is not null)
-                inFlight++;
-            else if (IsWaiting(rows[r].Session, nowMs))
-                candidates.Add(new Candidate(ledger.Pass, ledger.LastGrant, r));
-        }
-        var open = CollectionsMarshal.AsSpan(candidates);
-        for (var slots = cephalon.Policy.MaxLlmCallsInFlight - inFlight; slots > 0; slots--)
-        {
-            var floor = virtualTime - MaxLag;
+            var floor = line.VirtualTime - MaxLag;
             var best = -1;
-            for (var c = 0; c < open.Length; c++)
+            long bestStart = 0;
+            for (var i = line.First; i <= line.Last; i++)
             {
-                ref var candidate = ref open[c];
-                if (candidate.Row < 0 || (best >= 0 && !Before(candidate, open[best], floor)))
+                ref var candidate = ref waiting[i];
+                if (candidate.Cephalon != cephalon)
                     continue;
-                // Its ledger does not change this tick unless it is granted: a no now is a no for the whole tick.
-                if (!Budget.CanSpend(rows[candidate.Row].Ledger, rows[candidate.Row].Session.Budgets, nowMs, MinimumTurnTokens))
+                var start = Math.Max(candidate.Ledger.Pass, floor);
+                // Earlier start, then the longer wait; the lower id (earlier in the walk) keeps a tie.
+                if (best >= 0 && (start > bestStart || (start == bestStart && candidate.Ledger.LastGrant >= waiting[best].Ledger.LastGrant)))
+                    continue;
+                if (!Budget.CanSpend(candidate.Ledger, candidate.Session.Budgets, nowMs, MinimumTurnTokens))
                 {
-                    candidate.Row = -1;
+                    candidate.Cephalon = -1;
                     continue;
                 }
-                best = c;
+                best = i;
+                bestStart = start;
             }
             if (best < 0)
                 return;
-            var row = open[best].Row;
-            open[best].Row = -1;
-            var granted = rows[row].Ledger;
-            var start = Math.Max(granted.Pass, floor);
-            rows[row].Ledger = granted with { Pass = start + Stride(granted.Weight), LastGrant = ++visit };
-            Changed(rows, row, changed);
-            grants.Add(new SessionTurnGranted(rows[row].Id, rows[row].Session.Name, visit));
-            virtualTime = Math.Max(virtualTime, start);
+            ref var granted = ref waiting[best];
+            granted.Cephalon = -1;
+            var ledger = granted.Ledger with { Pass = bestStart + Stride(granted.Ledger.Weight), LastGrant = ++visit };
+            ledgers[granted.Id] = ledger;
+            grants.Add(new SessionTurnGranted(granted.Id, granted.Session.Name, visit));
+            line.VirtualTime = Math.Max(line.VirtualTime, bestStart);
         }
     }
 
-    /// <summary>A session's place in the line for a slot: its pass and last grant, copied out of the ledger for the scans.</summary>
-    private record struct Candidate(long Pass, long LastGrant, int Row);
-
     /// <summary>
-    /// A session and its ledger as this tick changes it; <see cref="Changed"/> once it is listed to be written back
-    /// (a ledger the session did not have yet starts changed).
+    /// A cephalon's state for one tick: its cap, calls in flight, virtual time (the start of the latest turn granted
+    /// in it), and where its waiting sessions lie in the shared list (usually one run, as a cephalon's sessions are
+    /// spawned together).
     /// </summary>
-    private record struct Row(EntityId Id, Session Session, SessionLedger Ledger, bool Changed);
-
-    private static void Changed(Row[] rows, int row, List<int> changed)
+    private record struct Line(EntityId Id, int Cap)
     {
-        if (rows[row].Changed)
-            return;
-        rows[row].Changed = true;
-        changed.Add(row);
+        public int InFlight;
+        public long VirtualTime = long.MinValue;
+        public int First = int.MaxValue;
+        public int Last = -1;
     }
 
-    /// <summary>
-    /// Every session with its ledger, in id order, starting a ledger for a session that has none. One walk over the
-    /// two sorted maps side by side (with a thousand sessions, a lookup per session per cephalon was most of the
-    /// tick), which also lists the sessions that need a cadence wake (<see cref="NeedsWake"/>), so no second walk.
-    /// </summary>
-    private static Row[] Rows(
-        ImmutableSortedDictionary<EntityId, Session> sessions, ImmutableSortedDictionary<EntityId, SessionLedger> ledgers, long nowMs, List<int> due, List<int> changed)
+    /// <summary>A session that could take a turn but for its budget; <see cref="Cephalon"/> is -1 once granted or out of budget.</summary>
+    private record struct Candidate(EntityId Id, Session Session, SessionLedger Ledger, int Cephalon);
+
+    /// <summary>The index of the cephalon <paramref name="id"/> in <paramref name="lines"/>, or -1; tries <paramref name="hint"/> first.</summary>
+    private static int LineOf(Line[] lines, EntityId id, int hint)
     {
-        var rows = new Row[sessions.Count];
-        using var ledger = ledgers.GetEnumerator();
-        var more = ledger.MoveNext();
-        var i = 0;
-        foreach (var (id, session) in sessions)
+        if (hint < lines.Length && lines[hint].Id == id)
+            return hint;
+        for (var i = 0; i < lines.Length; i++)
         {
-            while (more && ledger.Current.Key < id)
-                more = ledger.MoveNext();
-            if (NeedsWake(session, nowMs))
-                due.Add(i);
-            if (more && ledger.Current.Key == id)
-            {
-                rows[i++] = new Row(id, session, ledger.Current.Value, false);
-                continue;
-            }
-            rows[i] = new Row(id, session, SessionLedger.Start(1), true);
-            changed.Add(i++);
+            if (lines[i].Id == id)
+                return i;
         }
-        return rows;
+        return -1;
     }
 
     /// <summary>
@@ -179,35 +191,6 @@ public static class SessionSchedulerSystem
             return false;
         var due = session.LastTurnMs + session.Profile.CadenceMs;
         return due > nowMs && session.WakeAtMs != due;
-    }
-
-    /// <summary>Whether <paramref name="a"/>'s turn starts before <paramref name="b"/>'s: earlier start, then the longer wait, then the lower id.</summary>
-    private static bool Before(in Candidate a, in Candidate b, long floor)
-    {
-        var c = Math.Max(a.Pass, floor).CompareTo(Math.Max(b.Pass, floor));
-        if (c == 0)
-            c = a.LastGrant.CompareTo(b.LastGrant);
-        return c < 0 || (c == 0 && a.Row < b.Row);
-    }
-
-    /// <summary>The row of <paramref name="id"/>, or -1; tries the row after <paramref name="hint"/> first, since a cephalon's sessions are usually spawned together.</summary>
-    private static int Find(Row[] rows, EntityId id, int hint)
-    {
-        if (hint + 1 < rows.Length && rows[hint + 1].Id == id)
-            return hint + 1;
-        int lo = 0, hi = rows.Length - 1;
-        while (lo <= hi)
-        {
-            var mid = lo + ((hi - lo) >> 1);
-            var c = rows[mid].Id.CompareTo(id);
-            if (c == 0)
-                return mid;
-            if (c < 0)
-                lo = mid + 1;
-            else
-                hi = mid - 1;
-        }
-        return -1;
     }
 
     /// <summary>
@@ -225,13 +208,10 @@ public static class SessionSchedulerSystem
     private static bool HasWork(Session session) =>
         !session.Queue.IsEmpty || session.Turn is { Phase: TurnPhase.Continuing };
 
-    /// <summary>
-    /// Closes calls answered this tick (a response or an error carrying the session in its meta), in the rows, or
-    /// in the map for a ledger whose session is gone.
-    /// </summary>
-    private static void Settle(World world, Row[] rows, ImmutableSortedDictionary<EntityId, SessionLedger>.Builder ledgers, List<int> changed)
+    /// <summary>Closes calls answered this tick (a response or an error carrying the session in its meta).</summary>
+    private static void Settle(ImmutableArray<Event> events, ImmutableSortedDictionary<EntityId, SessionLedger>.Builder ledgers)
     {
-        foreach (var e in world.EventsIn)
+        foreach (var e in events)
         {
             var (effectId, meta, tokens) = e switch
             {
@@ -241,17 +221,12 @@ public static class SessionSchedulerSystem
             };
             if (effectId is null || meta is null || !meta.TryGetValue("session", out var session) || !EntityId.TryParse(session, out var id))
                 continue;
-            var row = Find(rows, id, -1);
-            if (row >= 0)
+            if (ledgers.TryGetValue(id, out var ledger))
             {
-                var settled = Budget.Settle(rows[row].Ledger, effectId, tokens);
-                if (ReferenceEquals(settled, rows[row].Ledger))
-                    continue;
-                rows[row].Ledger = settled;
-                Changed(rows, row, changed);
+                var settled = Budget.Settle(ledger, effectId, tokens);
+                if (!ReferenceEquals(settled, ledger))
+                    ledgers[id] = settled;
             }
-            else if (ledgers.TryGetValue(id, out var ledger))
-                ledgers[id] = Budget.Settle(ledger, effectId, tokens);
         }
     }
 }
