@@ -8,14 +8,22 @@ using Promethean.Core.Systems;
 namespace Promethean.Bench;
 
 /// <summary>
-/// session.scheduler as it was before it was tuned for 1,000 sessions (the straightforward version of commit
-/// 4eb7e7e), kept as the same-run baseline of <see cref="SchedulerScenario"/> and as the oracle
+/// session.scheduler written the straightforward way (as of commit 4eb7e7e, with the virtual-time selection that
+/// replaced deficit round robin), kept as the same-run baseline of <see cref="SchedulerScenario"/> and as the oracle
 /// that the tuned system grants the same turns and leaves the same ledgers.
 /// </summary>
 internal static class SchedulerBaseline
 {
     /// <summary>Fewest tokens a turn is worth (a short prompt and answer); a session with less budget left is not visited.</summary>
     public const int MinimumTurnTokens = 64;
+
+    /// <summary>A turn of a weight-1 session in virtual time; a turn of weight w is this over w.</summary>
+    public const long VirtualTurn = 720_720;
+
+    /// <summary>How far a session may fall behind the cephalon's virtual time: one weight-1 turn.</summary>
+    public const long MaxLag = VirtualTurn;
+
+    private static long Stride(int weight) => VirtualTurn / Math.Max(1, weight);
 
     public static World Update(World world, IStoreReader stores)
     {
@@ -31,40 +39,27 @@ internal static class SchedulerBaseline
         var visit = world.Tick * 1_000_000;
         foreach (var (cephalonId, cephalon) in world.Cephalons)
         {
-            var members = cephalon.Sessions.Where(world.Sessions.ContainsKey).ToList();
+            var members = world.Sessions.Where(s => s.Value.Cephalon == cephalonId).Select(s => s.Key).ToList();
             var slots = cephalon.Policy.MaxLlmCallsInFlight - members.Count(s => ledgers[s].InFlightEffect is not null);
             if (slots <= 0 || members.Count == 0)
                 continue;
-            var quantum = members.Max(s => ledgers[s].Weight);
-            var candidates = members
-                .Where(s => IsCandidate(world.Sessions[s], ledgers[s], world.TimeMs))
-                .OrderBy(s => ledgers[s].LastVisit).ThenBy(s => s)
-                .ToList();
-            // Rounds repeat within the tick while slots are free, so a light session alone is not kept waiting
-            // for ticks that may never come; deficits carry over, so shares stay proportional to the weights.
+            // The cephalon's virtual time: the start of the latest turn granted in it.
+            var virtualTime = members.Max(s => ledgers[s].Pass - Stride(ledgers[s].Weight));
+            var candidates = members.Where(s => IsCandidate(world.Sessions[s], ledgers[s], world.TimeMs)).ToList();
             while (slots > 0 && candidates.Count > 0)
             {
-                var granted = new List<EntityId>();
-                foreach (var sessionId in candidates)
-                {
-                    if (slots == 0)
-                        break;
-                    var ledger = ledgers[sessionId];
-                    ledger = ledger with { Deficit = ledger.Deficit + ledger.Weight, LastVisit = ++visit };
-                    if (ledger.Deficit >= quantum)
-                    {
-                        ledger = ledger with { Deficit = ledger.Deficit - quantum };
-                        grants.Add(new SessionTurnGranted(sessionId, world.Sessions[sessionId].Name, ledger.LastVisit));
-                        granted.Add(sessionId);
-                        slots--;
-                    }
-                    ledgers[sessionId] = ledger;
-                }
-                candidates.RemoveAll(granted.Contains);
-                candidates.Sort((a, b) => ledgers[a].LastVisit.CompareTo(ledgers[b].LastVisit));
+                var floor = virtualTime - MaxLag;
+                var sessionId = candidates
+                    .OrderBy(s => Math.Max(ledgers[s].Pass, floor)).ThenBy(s => ledgers[s].LastGrant).ThenBy(s => s)
+                    .First();
+                var ledger = ledgers[sessionId];
+                var start = Math.Max(ledger.Pass, floor);
+                ledgers[sessionId] = ledger with { Pass = start + Stride(ledger.Weight), LastGrant = ++visit };
+                grants.Add(new SessionTurnGranted(sessionId, world.Sessions[sessionId].Name, visit));
+                virtualTime = Math.Max(virtualTime, start);
+                candidates.Remove(sessionId);
+                slots--;
             }
-            foreach (var sessionId in members.Where(s => !HasWork(world.Sessions[s]) && ledgers[s].Deficit != 0))
-                ledgers[sessionId] = ledgers[sessionId] with { Deficit = 0 };
         }
         var next = (world with { Ledgers = ledgers.ToImmutable() }).Emit(grants);
         return WakeForCadence(next);

@@ -3,13 +3,14 @@ using System.Collections.Immutable;
 namespace Promethean.Core.Components;
 
 /// <summary>
-/// A session's scheduling state: its weight and deficit for deficit round robin, the LLM call it
-/// has in flight, and the calls and tokens it spent, for budgets checked before a call is emitted.
+/// A session's scheduling state: its weight, its pass (the virtual time its last turn ended, see
+/// <see cref="Systems.SessionSchedulerSystem"/>) and the number of its last grant, the LLM call it has in
+/// flight, and the calls and tokens it spent, for budgets checked before a call is emitted.
 /// </summary>
 public sealed record SessionLedger(
     int Weight,
-    long Deficit,
-    long LastVisit,
+    long Pass,
+    long LastGrant,
     string? InFlightEffect,
     ImmutableArray<long> CallTimesMs,
     ImmutableArray<TokenCharge> Charges,

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using Promethean.Core.Components;
 using Promethean.Core.Effects;
 using Promethean.Core.Events;
@@ -6,11 +7,16 @@ using Promethean.Core.Events;
 namespace Promethean.Core.Systems;
 
 /// <summary>
-/// seed sys.session.scheduler: weighted fair queueing across ready sessions by deficit round robin.
-/// Each tick it settles finished calls, then, per cephalon, fills the free LLM slots (policy cap
-/// minus calls in flight): sessions that are ready, have queued work, have nothing in flight and
-/// have budget left are visited least-recently-visited first; a visit adds the session's weight to
-/// its deficit and grants a turn once the deficit reaches the cephalon's largest weight. Grants are
+/// seed sys.session.scheduler: weighted fair sharing of each cephalon's LLM slots among its sessions by virtual time
+/// (start-time fair queueing, as in stride scheduling or Linux CFS). Each tick it settles finished calls, then, per
+/// cephalon, fills the free slots (policy cap minus calls in flight) from the sessions that are ready, have work, have
+/// nothing in flight and have budget left. A session belongs to the cephalon it names (<see cref="Session.Cephalon"/>),
+/// the one whose policy cephalon.step uses for its calls. A session's pass is the virtual time its last turn ended; its next turn
+/// starts there, or at the cephalon's virtual time (the start of the latest turn granted) less <see cref="MaxLag"/>
+/// when it fell further behind. The earliest start is granted, and its pass moves on by a turn of its weight
+/// (<see cref="VirtualTurn"/> / weight). A session that cannot take a turn (its call in flight, its cadence, its
+/// budget) keeps its pass, so it is first in line once it can: shares follow the weights, and a session that cannot
+/// use its share gets all it can use while the others share the rest by weight. Grants are
 /// <c>session/turn.granted</c> events for cephalon.step, which reserves the tokens it will spend.
 /// </summary>
 public static class SessionSchedulerSystem
@@ -18,156 +24,173 @@ public static class SessionSchedulerSystem
     /// <summary>Fewest tokens a turn is worth (a short prompt and answer); a session with less budget left is not visited.</summary>
     public const int MinimumTurnTokens = 64;
 
+    /// <summary>
+    /// A turn of a weight-1 session in virtual time; a turn of weight w is this over w. Divisible by every weight
+    /// up to 16, so their strides are exact (a larger weight's is rounded down, by less than a millionth).
+    /// </summary>
+    public const long VirtualTurn = 720_720;
+
+    /// <summary>
+    /// How far a session may fall behind the cephalon's virtual time: one weight-1 turn. Enough for a session whose
+    /// call is in flight to keep its place, little enough that one held back for long (idle, out of budget, blocked)
+    /// or new comes back first in line but catches up by that much and no more.
+    /// </summary>
+    public const long MaxLag = VirtualTurn;
+
+    /// <summary>A turn of a session of <paramref name="weight"/> in virtual time.</summary>
+    public static long Stride(int weight) => VirtualTurn / Math.Max(1, weight);
+
     public static World Update(World world, IStoreReader stores)
     {
-        var rows = Rows(world.Sessions, world.Ledgers);
         var ledgers = world.Ledgers.ToBuilder();
-        Settle(world, rows, ledgers);
+        Settle(world.EventsIn, ledgers);
+
+        // One walk over the sessions and their ledgers side by side (with a thousand sessions, a lookup per session
+        // was most of the tick) gathers each cephalon's calls in flight, virtual time and waiting sessions, and the
+        // sessions that need a cadence wake; the cephalons are few, so each session finds its own by a short search.
+        var cephalons = new Line[world.Cephalons.Count];
+        var c = 0;
+        foreach (var (id, cephalon) in world.Cephalons)
+            cephalons[c++] = new Line(id, cephalon.Policy.MaxLlmCallsInFlight);
+        var waiting = new List<Candidate>(world.Sessions.Count);
+        var started = new List<EntityId>();
+        var wakes = new List<(EntityId Id, Session Session)>();
+        using (var stored = ledgers.GetEnumerator())
+        {
+            var more = stored.MoveNext();
+            var hint = 0;
+            foreach (var (id, session) in world.Sessions)
+            {
+                while (more && stored.Current.Key < id)
+                    more = stored.MoveNext();
+                SessionLedger ledger;
+                if (more && stored.Current.Key == id)
+                    ledger = stored.Current.Value;
+                else
+                {
+                    ledger = SessionLedger.Start(1);
+                    started.Add(id);
+                }
+                if (NeedsWake(session, world.TimeMs))
+                    wakes.Add((id, session));
+                hint = LineOf(cephalons, session.Cephalon, hint);
+                if (hint < 0)
+                {
+                    hint = 0;
+                    continue;
+                }
+                ref var line = ref cephalons[hint];
+                // Pass - stride < Pass: only a pass above the time so far can raise it (and is worth the division).
+                if (ledger.Pass > line.VirtualTime)
+                    line.VirtualTime = Math.Max(line.VirtualTime, ledger.Pass - Stride(ledger.Weight));
+                if (ledger.InFlightEffect is not null)
+                    line.InFlight++;
+                else if (IsWaiting(session, world.TimeMs))
+                {
+                    line.First = Math.Min(line.First, waiting.Count);
+                    line.Last = waiting.Count;
+                    waiting.Add(new Candidate(id, session, ledger, hint));
+                }
+            }
+        }
+        foreach (var id in started)
+            ledgers[id] = SessionLedger.Start(1);
 
         var grants = new List<Event>();
         var visit = world.Tick * 1_000_000;
-        var members = new List<int>();
-        var candidates = new List<(long LastVisit, long Id, int Row)>();
-        foreach (var (cephalonId, cephalon) in world.Cephalons)
+        for (c = 0; c < cephalons.Length; c++)
+            FillSlots(ref cephalons[c], c, CollectionsMarshal.AsSpan(waiting), world.TimeMs, ledgers, grants, ref visit);
+        var next = (world with { Ledgers = ledgers.ToImmutable() }).Emit(grants);
+        foreach (var (id, session) in wakes)
         {
-            members.Clear();
-            var inFlight = 0;
-            var hint = -1;
-            foreach (var sessionId in cephalon.Sessions)
-            {
-                hint = Find(rows, sessionId, hint);
-                if (hint < 0)
-                {
-                    hint = -1;
-                    continue;
-                }
-                members.Add(hint);
-                if (rows[hint].Ledger.InFlightEffect is not null)
-                    inFlight++;
-            }
-            var slots = cephalon.Policy.MaxLlmCallsInFlight - inFlight;
-            if (slots <= 0 || members.Count == 0)
-                continue;
-            var quantum = int.MinValue;
-            candidates.Clear();
-            foreach (var r in members)
-            {
-                quantum = Math.Max(quantum, rows[r].Ledger.Weight);
-                if (IsCandidate(rows[r].Session, rows[r].Ledger, world.TimeMs))
-                    candidates.Add((rows[r].Ledger.LastVisit, rows[r].Id.Value, r));
-            }
-            // Rounds repeat within the tick while slots are free, so a light session alone is not kept waiting
-            // for ticks that may never come; deficits carry over, so shares stay proportional to the weights.
-            while (slots > 0 && candidates.Count > 0)
-            {
-                candidates.Sort();
-                var next = 0;
-                for (var c = 0; c < candidates.Count; c++)
-                {
-                    var (_, id, r) = candidates[c];
-                    if (slots == 0)
-                    {
-                        candidates[next++] = (rows[r].Ledger.LastVisit, id, r);
-                        continue;
-                    }
-                    var ledger = rows[r].Ledger;
-                    ledger = ledger with { Deficit = ledger.Deficit + ledger.Weight, LastVisit = ++visit };
-                    if (ledger.Deficit >= quantum)
-                    {
-                        ledger = ledger with { Deficit = ledger.Deficit - quantum };
-                        grants.Add(new SessionTurnGranted(rows[r].Id, rows[r].Session.Name, ledger.LastVisit));
-                        slots--;
-                        rows[r].Ledger = ledger;
-                        continue;
-                    }
-                    rows[r].Ledger = ledger;
-                    candidates[next++] = (ledger.LastVisit, id, r);
-                }
-                candidates.RemoveRange(next, candidates.Count - next);
-            }
-            foreach (var r in members)
-            {
-                if (!HasWork(rows[r].Session) && rows[r].Ledger.Deficit != 0)
-                    rows[r].Ledger = rows[r].Ledger with { Deficit = 0 };
-            }
-        }
-        // Only the ledgers this tick changed (or started) go back into the map: each write copies a path of the tree.
-        foreach (var row in rows)
-        {
-            if (!ReferenceEquals(row.Ledger, row.Stored))
-                ledgers[row.Id] = row.Ledger;
-        }
-        var scheduled = (world with { Ledgers = ledgers.ToImmutable() }).Emit(grants);
-        return WakeForCadence(scheduled, rows);
-    }
-
-    /// <summary>
-    /// A session with work that waits only for its cadence needs a tick when the cadence is over; nothing else
-    /// may bring one, so the scheduler asks for a wake at that time (once per due time). Reads the rows rather
-    /// than the session map: the scheduler changes no session before this, and a second walk of the map was about
-    /// a quarter of the tick.
-    /// </summary>
-    private static World WakeForCadence(World world, Row[] rows)
-    {
-        var next = world;
-        foreach (var (id, session, _, _) in rows)
-        {
-            if (session.Status != SessionStatus.Ready || session.Turn is not null || session.Queue.IsEmpty || session.LastTurnMs == 0)
-                continue;
             var due = session.LastTurnMs + session.Profile.CadenceMs;
-            if (due <= world.TimeMs || session.WakeAtMs == due)
-                continue;
             next = next.Do(CephalonSystem.Wake(id, due)) with { Sessions = next.Sessions.SetItem(id, session with { WakeAtMs = due }) };
         }
         return next;
     }
 
     /// <summary>
-    /// A session and its ledger as visits change it this tick; <see cref="Stored"/> is the ledger in the world
-    /// (null when the session has none yet), so only changed ledgers are written back.
+    /// Grants a cephalon's free slots to the earliest starts among its waiting sessions (those in
+    /// <paramref name="waiting"/> from <see cref="Line.First"/> to <see cref="Line.Last"/> that are its own). A
+    /// budget is read only for a session that would win a slot; a no marks it out for the tick, since its ledger
+    /// cannot change unless it is granted.
     /// </summary>
-    private record struct Row(EntityId Id, Session Session, SessionLedger Ledger, SessionLedger? Stored);
-
-    /// <summary>
-    /// Every session with its ledger, in id order, starting a ledger for a session that has none. One walk over
-    /// the two sorted maps side by side: with a thousand sessions, a lookup per session per cephalon was most of
-    /// the tick.
-    /// </summary>
-    private static Row[] Rows(ImmutableSortedDictionary<EntityId, Session> sessions, ImmutableSortedDictionary<EntityId, SessionLedger> ledgers)
+    private static void FillSlots(
+        ref Line line, int cephalon, Span<Candidate> waiting, long nowMs, ImmutableSortedDictionary<EntityId, SessionLedger>.Builder ledgers, List<Event> grants, ref long visit)
     {
-        var rows = new Row[sessions.Count];
-        using var ledger = ledgers.GetEnumerator();
-        var more = ledger.MoveNext();
-        var i = 0;
-        foreach (var (id, session) in sessions)
+        for (var slots = line.Cap - line.InFlight; slots > 0 && line.First <= line.Last; slots--)
         {
-            while (more && ledger.Current.Key < id)
-                more = ledger.MoveNext();
-            rows[i++] = more && ledger.Current.Key == id
-                ? new Row(id, session, ledger.Current.Value, ledger.Current.Value)
-                : new Row(id, session, SessionLedger.Start(1), null);
+            var floor = line.VirtualTime - MaxLag;
+            var best = -1;
+            long bestStart = 0;
+            for (var i = line.First; i <= line.Last; i++)
+            {
+                ref var candidate = ref waiting[i];
+                if (candidate.Cephalon != cephalon)
+                    continue;
+                var start = Math.Max(candidate.Ledger.Pass, floor);
+                // Earlier start, then the longer wait; the lower id (earlier in the walk) keeps a tie.
+                if (best >= 0 && (start > bestStart || (start == bestStart && candidate.Ledger.LastGrant >= waiting[best].Ledger.LastGrant)))
+                    continue;
+                if (!Budget.CanSpend(candidate.Ledger, candidate.Session.Budgets, nowMs, MinimumTurnTokens))
+                {
+                    candidate.Cephalon = -1;
+                    continue;
+                }
+                best = i;
+                bestStart = start;
+            }
+            if (best < 0)
+                return;
+            ref var granted = ref waiting[best];
+            granted.Cephalon = -1;
+            var ledger = granted.Ledger with { Pass = bestStart + Stride(granted.Ledger.Weight), LastGrant = ++visit };
+            ledgers[granted.Id] = ledger;
+            grants.Add(new SessionTurnGranted(granted.Id, granted.Session.Name, visit));
+            line.VirtualTime = Math.Max(line.VirtualTime, bestStart);
         }
-        return rows;
     }
 
-    /// <summary>The row of <paramref name="id"/>, or -1; tries the row after <paramref name="hint"/> first, since a cephalon's sessions are usually spawned together.</summary>
-    private static int Find(Row[] rows, EntityId id, int hint)
+    /// <summary>
+    /// A cephalon's state for one tick: its cap, calls in flight, virtual time (the start of the latest turn granted
+    /// in it), and where its waiting sessions lie in the shared list (usually one run, as a cephalon's sessions are
+    /// spawned together).
+    /// </summary>
+    private record struct Line(EntityId Id, int Cap)
     {
-        if (hint + 1 < rows.Length && rows[hint + 1].Id == id)
-            return hint + 1;
-        int lo = 0, hi = rows.Length - 1;
-        while (lo <= hi)
+        public int InFlight;
+        public long VirtualTime = long.MinValue;
+        public int First = int.MaxValue;
+        public int Last = -1;
+    }
+
+    /// <summary>A session that could take a turn but for its budget; <see cref="Cephalon"/> is -1 once granted or out of budget.</summary>
+    private record struct Candidate(EntityId Id, Session Session, SessionLedger Ledger, int Cephalon);
+
+    /// <summary>The index of the cephalon <paramref name="id"/> in <paramref name="lines"/>, or -1; tries <paramref name="hint"/> first.</summary>
+    private static int LineOf(Line[] lines, EntityId id, int hint)
+    {
+        if (hint < lines.Length && lines[hint].Id == id)
+            return hint;
+        for (var i = 0; i < lines.Length; i++)
         {
-            var mid = lo + ((hi - lo) >> 1);
-            var c = rows[mid].Id.CompareTo(id);
-            if (c == 0)
-                return mid;
-            if (c < 0)
-                lo = mid + 1;
-            else
-                hi = mid - 1;
+            if (lines[i].Id == id)
+                return i;
         }
         return -1;
+    }
+
+    /// <summary>
+    /// A session with work that waits only for its cadence needs a tick when the cadence is over; nothing else may
+    /// bring one, so the scheduler asks for a wake at that time (once per due time). The scheduler changes no
+    /// session, so this reads the sessions as they came in.
+    /// </summary>
+    private static bool NeedsWake(Session session, long nowMs)
+    {
+        if (session.Status != SessionStatus.Ready || session.Turn is not null || session.Queue.IsEmpty || session.LastTurnMs == 0)
+            return false;
+        var due = session.LastTurnMs + session.Profile.CadenceMs;
+        return due > nowMs && session.WakeAtMs != due;
     }
 
     /// <summary>
@@ -175,20 +198,20 @@ public static class SessionSchedulerSystem
     /// turn would be a new one, and with budget for a call.
     /// </summary>
     public static bool IsCandidate(Session session, SessionLedger ledger, long nowMs) =>
+        IsWaiting(session, nowMs) && Budget.CanSpend(ledger, session.Budgets, nowMs, MinimumTurnTokens);
+
+    /// <summary>A candidate but for its budget and its call in flight, which are read from the ledger.</summary>
+    private static bool IsWaiting(Session session, long nowMs) =>
         session.Status == SessionStatus.Ready && HasWork(session)
-        && (session.Turn is not null || session.LastTurnMs == 0 || nowMs >= session.LastTurnMs + session.Profile.CadenceMs)
-        && Budget.CanSpend(ledger, session.Budgets, nowMs, MinimumTurnTokens);
+        && (session.Turn is not null || session.LastTurnMs == 0 || nowMs >= session.LastTurnMs + session.Profile.CadenceMs);
 
     private static bool HasWork(Session session) =>
         !session.Queue.IsEmpty || session.Turn is { Phase: TurnPhase.Continuing };
 
-    /// <summary>
-    /// Closes calls answered this tick (a response or an error carrying the session in its meta), in the rows, or
-    /// in the map for a ledger whose session is gone.
-    /// </summary>
-    private static void Settle(World world, Row[] rows, ImmutableSortedDictionary<EntityId, SessionLedger>.Builder ledgers)
+    /// <summary>Closes calls answered this tick (a response or an error carrying the session in its meta).</summary>
+    private static void Settle(ImmutableArray<Event> events, ImmutableSortedDictionary<EntityId, SessionLedger>.Builder ledgers)
     {
-        foreach (var e in world.EventsIn)
+        foreach (var e in events)
         {
             var (effectId, meta, tokens) = e switch
             {
@@ -198,11 +221,12 @@ public static class SessionSchedulerSystem
             };
             if (effectId is null || meta is null || !meta.TryGetValue("session", out var session) || !EntityId.TryParse(session, out var id))
                 continue;
-            var row = Find(rows, id, -1);
-            if (row >= 0)
-                rows[row].Ledger = Budget.Settle(rows[row].Ledger, effectId, tokens);
-            else if (ledgers.TryGetValue(id, out var ledger))
-                ledgers[id] = Budget.Settle(ledger, effectId, tokens);
+            if (ledgers.TryGetValue(id, out var ledger))
+            {
+                var settled = Budget.Settle(ledger, effectId, tokens);
+                if (!ReferenceEquals(settled, ledger))
+                    ledgers[id] = settled;
+            }
         }
     }
 }
