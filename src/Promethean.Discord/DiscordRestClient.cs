@@ -77,7 +77,7 @@ public sealed class DiscordRestClient
             try
             {
                 await bucket.WaitIfExhaustedAsync(_time, cancellationToken);
-                await _limits.WaitGlobalAsync(cancellationToken);
+                var slot = await _limits.WaitGlobalAsync(cancellationToken);
                 HttpResponseMessage response;
                 try
                 {
@@ -90,6 +90,10 @@ public sealed class DiscordRestClient
                     _log.LogWarning("Discord {Route} unreachable ({Error}); retry {Attempt} of {Max}", route, e.Message, serverErrors, _options.MaxServerErrorRetries);
                     await Task.Delay(Backoff(serverErrors), _time, cancellationToken);
                     continue;
+                }
+                finally
+                {
+                    _limits.Done(slot);
                 }
                 using (response)
                 {

@@ -7,13 +7,14 @@ namespace Promethean.Discord;
 /// <summary>
 /// Discord's REST rate limits: per-route buckets learned from <c>X-RateLimit-*</c> headers (requests
 /// of one bucket go one at a time and wait for the reset when none remain), a global pause after a
-/// global 429, and a sliding one-second window for the global requests-per-second cap.
+/// global 429, and a one-second window for the global requests-per-second cap that a request stays in until a
+/// second after its answer.
 /// </summary>
 internal sealed class RateLimits(TimeProvider time, int globalPerSecond)
 {
     private readonly ConcurrentDictionary<string, string> _routeToBucket = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
-    private readonly Queue<DateTimeOffset> _recent = new();
+    private readonly List<GlobalSlot> _window = [];
     private readonly Lock _globalLock = new();
     private DateTimeOffset _globalUntil = DateTimeOffset.MinValue;
 
@@ -63,8 +64,16 @@ internal sealed class RateLimits(TimeProvider time, int globalPerSecond)
         }
     }
 
-    /// <summary>Waits out a global pause and keeps at most the configured requests in any one second.</summary>
-    public async Task WaitGlobalAsync(CancellationToken cancellationToken)
+    /// <summary>How often a full window of requests still in flight is looked at again.</summary>
+    private static readonly TimeSpan InFlightPoll = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>
+    /// Waits out a global pause and keeps at most the configured requests in any one second. Discord counts a request
+    /// when it arrives, which is somewhere between when we let it go and when its answer comes back (a cold connection
+    /// or a busy machine can hold it for most of a second), so a request holds its place in the window from when it is
+    /// let go until a second after <see cref="Done"/>: requests that went out late cannot arrive bunched with the next.
+    /// </summary>
+    public async Task<GlobalSlot> WaitGlobalAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -72,20 +81,33 @@ internal sealed class RateLimits(TimeProvider time, int globalPerSecond)
             lock (_globalLock)
             {
                 var now = time.GetUtcNow();
-                while (_recent.Count > 0 && now - _recent.Peek() >= TimeSpan.FromSeconds(1))
-                    _recent.Dequeue();
+                _window.RemoveAll(s => s.Until <= now);
                 if (_globalUntil > now)
                     wait = _globalUntil - now;
-                else if (_recent.Count >= globalPerSecond)
-                    wait = _recent.Peek() + TimeSpan.FromSeconds(1) - now;
+                else if (_window.Count >= globalPerSecond)
+                    wait = _window.Min(s => s.Until) is var first && first == DateTimeOffset.MaxValue ? InFlightPoll : first - now;
                 else
                 {
-                    _recent.Enqueue(now);
-                    return;
+                    var slot = new GlobalSlot();
+                    _window.Add(slot);
+                    return slot;
                 }
             }
             await Task.Delay(wait + TimeSpan.FromMilliseconds(1), time, cancellationToken);
         }
+    }
+
+    /// <summary>The request of <paramref name="slot"/> was answered (or failed): it leaves the window a second from now.</summary>
+    public void Done(GlobalSlot slot)
+    {
+        lock (_globalLock)
+            slot.Until = time.GetUtcNow() + TimeSpan.FromSeconds(1);
+    }
+
+    /// <summary>A request's place in the global window: held until <see cref="Until"/> (set when it is done).</summary>
+    internal sealed class GlobalSlot
+    {
+        public DateTimeOffset Until { get; set; } = DateTimeOffset.MaxValue;
     }
 
     private static string? Header(HttpResponseHeaders headers, string name) =>

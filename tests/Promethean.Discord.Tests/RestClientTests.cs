@@ -105,6 +105,27 @@ public sealed class RestClientTests
             (times[i] - times[i - 8]).ShouldBeGreaterThan(TimeSpan.FromMilliseconds(800));
     }
 
+    /// <summary>
+    /// Discord counts a request when it arrives, which can be late (a cold connection, a busy machine): a request keeps
+    /// its place in the global window until a second after its answer, so a slow batch cannot arrive next to the
+    /// following one. The fake answers after 300 ms and records the answer time, so a request arrived 300 ms earlier.
+    /// </summary>
+    [Fact]
+    public async Task Requests_SlowAnswers_HoldTheirPlaceInTheGlobalWindowUntilASecondAfter()
+    {
+        await using var fake = await FakeDiscord.StartAsync();
+        fake.Rest.Latency = TimeSpan.FromMilliseconds(300);
+        var rest = Clients.Rest(fake, globalPerSecond: 4);
+
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            rest.CreateMessageAsync(Channel + 100 + (ulong)i, $"s{i}", $"5-{i}", [], CancellationToken.None)));
+
+        var answered = fake.Rest.Requests.Select(r => r.At).Order().ToList();
+        answered.Count.ShouldBe(8);
+        for (var i = 4; i < answered.Count; i++)
+            (answered[i] - fake.Rest.Latency - answered[i - 4]).ShouldBeGreaterThan(TimeSpan.FromMilliseconds(950));
+    }
+
     [Fact]
     public async Task CreateMessage_ServerErrorsThenSuccess_RetriesWithinTheBound()
     {
