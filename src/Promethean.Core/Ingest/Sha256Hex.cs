@@ -25,7 +25,7 @@ public static class Sha256Hex
         {
             var length = Encoding.UTF8.GetBytes(text, buffer);
             Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-            SHA256.HashData(buffer[..length], hash);
+            Serialization.Sha256.Of(buffer[..length], hash);
             return Convert.ToHexStringLower(hash[..Math.Min(hexDigits / 2, hash.Length)]);
         }
         finally

@@ -76,7 +76,7 @@ public static class CanonicalJson
         e.Memo.Bytes ??= JsonSerializer.SerializeToUtf8Bytes(e, e.GetType(), Options);
 
     /// <summary>SHA-256 of an event's canonical bytes, memoized per instance.</summary>
-    public static byte[] EventHash(Event e) => e.Memo.Hash ??= SHA256.HashData(SerializeEvent(e));
+    public static byte[] EventHash(Event e) => e.Memo.Hash ??= Sha256.Of(SerializeEvent(e));
 
     public static JsonObject EventNode(Event e) => JsonNode.Parse(SerializeEvent(e))!.AsObject();
 
@@ -85,7 +85,7 @@ public static class CanonicalJson
         e.Memo.Bytes ??= JsonSerializer.SerializeToUtf8Bytes(e, e.GetType(), Options);
 
     /// <summary>SHA-256 of an effect's canonical bytes, memoized per instance.</summary>
-    public static byte[] EffectHash(Effect e) => e.Memo.Hash ??= SHA256.HashData(SerializeEffect(e));
+    public static byte[] EffectHash(Effect e) => e.Memo.Hash ??= Sha256.Of(SerializeEffect(e));
 
     public static JsonObject EffectNode(Effect e) => JsonNode.Parse(SerializeEffect(e))!.AsObject();
 

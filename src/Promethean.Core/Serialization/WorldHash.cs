@@ -42,7 +42,7 @@ public sealed record WorldHash(string Hex, ImmutableSortedDictionary<string, str
             .Where(k => expected.GetValueOrDefault(k) != actual.GetValueOrDefault(k));
 
     public static byte[] ComponentHash(object component) =>
-        ComponentCache.GetValue(component, static c => SHA256.HashData(CanonicalJson.SerializeForHash(c)));
+        ComponentCache.GetValue(component, static c => Sha256.Of(CanonicalJson.SerializeForHash(c)));
 
     private static TableSum TableSumOf(ComponentTable table, World world, World? previous)
     {
@@ -76,7 +76,7 @@ public sealed record WorldHash(string Hex, ImmutableSortedDictionary<string, str
         Span<byte> buffer = stackalloc byte[8 + 32];
         BinaryPrimitives.WriteInt64BigEndian(buffer, id.Value);
         ComponentHash(component).CopyTo(buffer[8..]);
-        return SHA256.HashData(buffer);
+        return Sha256.Of(buffer);
     }
 
     private static byte[] ListHash(IEnumerable<byte[]> items)
