@@ -223,18 +223,10 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
     /// <summary>A stored JSON array of strings (tags, nexus keys) as an ordinal set, read without the serializer's per-call setup.</summary>
     private static ImmutableSortedSet<string> StringSet(string json)
     {
-        if (json == "[]")
-            return EmptyStrings;
         var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(json));
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
-            throw new JsonException("a stored string set is not a JSON array");
-        var items = ImmutableSortedSet.CreateBuilder<string>(StringComparer.Ordinal);
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-            items.Add(reader.GetString() ?? throw new JsonException("null in a stored string set"));
-        return items.ToImmutable();
+        reader.Read();
+        return OrdinalCollectionsConverterFactory.ReadStringSet(ref reader);
     }
-
-    private static readonly ImmutableSortedSet<string> EmptyStrings = ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
 
     public IReadOnlyList<DedupeEntry> DedupeEntries(string channel, long fromMs, long toMs)
     {

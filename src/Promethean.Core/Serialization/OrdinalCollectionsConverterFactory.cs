@@ -21,13 +21,24 @@ public sealed class OrdinalCollectionsConverterFactory : JsonConverterFactory
             ? new SetConverter()
             : (JsonConverter)Activator.CreateInstance(typeof(MapConverter<>).MakeGenericType(typeToConvert.GetGenericArguments()[1]))!;
 
+    /// <summary>
+    /// A JSON array of strings, the reader on its start, as an ordinal set, read token by token: also for callers
+    /// that hold stored sets (the store's tags and nexus keys) and would otherwise pay the serializer's per-call setup.
+    /// </summary>
+    public static ImmutableSortedSet<string> ReadStringSet(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+            throw new JsonException($"expected a JSON array of strings, found {reader.TokenType}");
+        var items = ImmutableSortedSet.CreateBuilder<string>(StringComparer.Ordinal);
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            items.Add(reader.GetString()!);
+        return items.ToImmutable();
+    }
+
     private sealed class SetConverter : JsonConverter<ImmutableSortedSet<string>>
     {
-        public override ImmutableSortedSet<string> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-        {
-            var items = JsonSerializer.Deserialize<string[]>(ref reader, options) ?? [];
-            return ImmutableSortedSet.Create(StringComparer.Ordinal, items);
-        }
+        public override ImmutableSortedSet<string> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            ReadStringSet(ref reader);
 
         public override void Write(Utf8JsonWriter writer, ImmutableSortedSet<string> value, JsonSerializerOptions options)
         {
