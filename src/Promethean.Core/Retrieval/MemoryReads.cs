@@ -23,8 +23,11 @@ public sealed class MemoryReads(IStoreReader stores)
     public MemoryHead? Head(string id)
     {
         if (!_heads.TryGetValue(id, out var head))
+        {
             Load([id]);
-        return _heads[id];
+            head = _heads[id];
+        }
+        return head;
     }
 
     /// <summary>The full memories of <paramref name="ids"/>, in one batch; ids without one are absent.</summary>
