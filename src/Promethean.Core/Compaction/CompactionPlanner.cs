@@ -1,7 +1,5 @@
 using System.Collections.Immutable;
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using Promethean.Core.Components;
 using Promethean.Core.Systems;
 
@@ -215,5 +213,5 @@ public static class CompactionPlanner
 
     private static long Bucket(long ms, long bucketMs) => Math.DivRem(ms, bucketMs, out var rem) - (rem < 0 ? 1 : 0);
 
-    private static string Hex(string s) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(s)))[..32];
+    private static string Hex(string s) => Ingest.Sha256Hex.Of(s, 32);
 }

@@ -1,7 +1,5 @@
 using System.Collections.Immutable;
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using Promethean.Core.Compaction;
 using Promethean.Core.Components;
 using Promethean.Core.Effects;
@@ -220,7 +218,7 @@ public static class CompactionSystem
             _created.Add(new MemoryCreated(summary.Id, summary.Kind, summary.Tags, summary.NexusKeys)
             {
                 CreatedMs = summary.CreatedMs,
-                ContentHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(summary.Text))),
+                ContentHash = Sha256Hex.Of(summary.Text),
             });
             End(id, new GcCommitted(group.Hash, summary.Id, sources.Count, GcCommitted.Written), "gc.committed");
             Count("gc.tombstoned", sources.Count);

@@ -1,7 +1,5 @@
 using System.Collections.Immutable;
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using Promethean.Core.Components;
 using Promethean.Core.Effects;
 using Promethean.Core.Events;
@@ -321,5 +319,5 @@ public static class SentinelSystem
 
     private static string Num(long n) => n.ToString(CultureInfo.InvariantCulture);
 
-    private static string HashOf(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    private static string HashOf(string text) => Ingest.Sha256Hex.Of(text);
 }
