@@ -194,13 +194,9 @@ public static class SessionSchedulerSystem
     }
 
     /// <summary>
-    /// Ready, with work (queued events, or a turn waiting to call the model again), past its cadence when the
-    /// turn would be a new one, and with budget for a call.
+    /// Ready, with work (queued events, or a turn waiting to call the model again), and past its cadence when the
+    /// turn would be a new one: a candidate but for its budget and its call in flight, which are read from the ledger.
     /// </summary>
-    public static bool IsCandidate(Session session, SessionLedger ledger, long nowMs) =>
-        IsWaiting(session, nowMs) && Budget.CanSpend(ledger, session.Budgets, nowMs, MinimumTurnTokens);
-
-    /// <summary>A candidate but for its budget and its call in flight, which are read from the ledger.</summary>
     private static bool IsWaiting(Session session, long nowMs) =>
         session.Status == SessionStatus.Ready && HasWork(session)
         && (session.Turn is not null || session.LastTurnMs == 0 || nowMs >= session.LastTurnMs + session.Profile.CadenceMs);
