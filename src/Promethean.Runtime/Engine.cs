@@ -88,6 +88,7 @@ public sealed class Engine
     {
         var previous = _world;
         var world = Schedule.BeginTick(previous, Math.Max(timeMs, previous.TimeMs), batch);
+        var prehash = TickHashing.StartPrehash(world.EventsIn);
         var times = ImmutableSortedDictionary.CreateBuilder<string, long>(StringComparer.Ordinal);
         foreach (var system in _systems)
         {
@@ -98,7 +99,7 @@ public sealed class Engine
             if (!_taps.IsEmpty)
                 Tap(system.Name, before, world);
         }
-        var hash = WorldHash.Compute(world, previous);
+        var hash = TickHashing.Compute(world, previous, prehash);
         _store.Commit(new TickCommit(previous, world, hash, cursors ?? TickCommit.NoCursors));
         if (_options.SnapshotEveryTicks > 0 && world.Tick % _options.SnapshotEveryTicks == 0)
             _store.WriteSnapshot(world);

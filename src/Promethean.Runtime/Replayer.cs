@@ -38,9 +38,7 @@ public static class Replayer
         {
             if (entry.Tick != world.Tick + 1)
                 throw new InvalidOperationException($"journal gap: expected tick {world.Tick + 1}, found {entry.Tick}");
-            var previous = world;
-            world = Step(world, entry, fresh, systems);
-            var hash = WorldHash.Compute(world, previous);
+            (world, var hash) = Step(world, entry, fresh, systems);
             if (hash.Hex != entry.WorldHash)
             {
                 return new ReplayReport(verified, entry.Tick, [.. WorldHash.DifferingParts(entry.Parts, hash.Parts)],
@@ -74,9 +72,8 @@ public static class Replayer
             {
                 if (entry.Tick != world.Tick + 1)
                     throw new InvalidOperationException($"journal gap: expected tick {world.Tick + 1}, found {entry.Tick}");
-                var previous = world;
-                world = Step(world, entry, fresh, systems);
-                hash = WorldHash.Compute(world, previous).Hex;
+                (world, var tickHash) = Step(world, entry, fresh, systems);
+                hash = tickHash.Hex;
                 verified &= hash == entry.WorldHash;
                 fresh.ApplyStoreEffects(world.Effects);
                 if (entry.Tick == tick)
@@ -86,8 +83,14 @@ public static class Replayer
         return new ReplayedWorld(world, hash, verified);
     }
 
-    private static World Step(World world, JournalEntry entry, SqliteStore fresh, ImmutableArray<ScheduledSystem> systems) =>
-        Schedule.Run(Schedule.BeginTick(world, entry.TimeMs, entry.EventsIn), fresh, systems);
+    /// <summary>Runs a journaled tick and hashes it the way the engine does (inbound events hashed while the systems run).</summary>
+    private static (World World, WorldHash Hash) Step(World world, JournalEntry entry, SqliteStore fresh, ImmutableArray<ScheduledSystem> systems)
+    {
+        var begun = Schedule.BeginTick(world, entry.TimeMs, entry.EventsIn);
+        var prehash = TickHashing.StartPrehash(begun.EventsIn);
+        var next = Schedule.Run(begun, fresh, systems);
+        return (next, TickHashing.Compute(next, world, prehash));
+    }
 
     /// <summary>When the original run left a snapshot at the divergent tick, names the entities that differ.</summary>
     private static ImmutableArray<string> DifferingEntities(World? snapshot, World replayed)

@@ -6,6 +6,9 @@ using System.Text;
 
 namespace Promethean.Core.Serialization;
 
+/// <summary>One part of the world hash: its name and the pure function that hashes it (lower-case hex).</summary>
+public sealed record HashPart(string Name, Func<string> Compute);
+
 /// <summary>
 /// SHA-256 over the world's parts (meta, each component table, events in/out, effects) so a mismatch
 /// names the part that differs. A table's hash is an order-independent lane-wise sum of per-entry
@@ -19,21 +22,35 @@ public sealed record WorldHash(string Hex, ImmutableSortedDictionary<string, str
     private static readonly ConditionalWeakTable<object, TableSum> TableCache = new();
 
     /// <summary>Hashes <paramref name="world"/>; with the <paramref name="previous"/> tick's world, only changed entries are hashed.</summary>
-    public static WorldHash Compute(World world, World? previous = null)
-    {
-        var parts = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
-        parts["meta"] = ToHex(SHA256.HashData(Encoding.UTF8.GetBytes(
-            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{world.Tick}|{world.TimeMs}|{world.NextEntityId}"))));
-        foreach (var table in ComponentTables.All)
-            parts["c:" + table.Name] = TableSumOf(table, world, previous).Hex;
-        parts["events/in"] = ToHex(ListHash(world.EventsIn.Select(CanonicalJson.EventHash)));
-        parts["events/out"] = ToHex(ListHash(world.EventsOut.Select(CanonicalJson.EventHash)));
-        parts["effects"] = ToHex(ListHash(world.Effects.Select(CanonicalJson.EffectHash)));
+    public static WorldHash Compute(World world, World? previous = null) =>
+        Combine(PartsOf(world, previous).Select(p => new KeyValuePair<string, string>(p.Name, p.Compute())));
 
+    /// <summary>
+    /// The world's parts (meta, each component table, events in and out, effects), each hashed by its own pure function
+    /// that shares nothing with the others but thread-safe memos: a runtime with cores to spare may compute them at
+    /// once and <see cref="Combine"/> the results, which gives the hash <see cref="Compute"/> gives.
+    /// </summary>
+    public static ImmutableArray<HashPart> PartsOf(World world, World? previous = null)
+    {
+        var parts = ImmutableArray.CreateBuilder<HashPart>(ComponentTables.All.Length + 4);
+        parts.Add(new HashPart("meta", () => ToHex(SHA256.HashData(Encoding.UTF8.GetBytes(
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{world.Tick}|{world.TimeMs}|{world.NextEntityId}"))))));
+        foreach (var table in ComponentTables.All)
+            parts.Add(new HashPart("c:" + table.Name, () => TableSumOf(table, world, previous).Hex));
+        parts.Add(new HashPart("events/in", () => ToHex(ListHash(world.EventsIn.Select(CanonicalJson.EventHash)))));
+        parts.Add(new HashPart("events/out", () => ToHex(ListHash(world.EventsOut.Select(CanonicalJson.EventHash)))));
+        parts.Add(new HashPart("effects", () => ToHex(ListHash(world.Effects.Select(CanonicalJson.EffectHash)))));
+        return parts.MoveToImmutable();
+    }
+
+    /// <summary>The world hash of its parts' hashes (in any order: they are combined by name).</summary>
+    public static WorldHash Combine(IEnumerable<KeyValuePair<string, string>> partHashes)
+    {
+        var parts = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, partHashes);
         using var all = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var (name, hex) in parts)
             all.AppendData(Encoding.UTF8.GetBytes(name + "=" + hex + "\n"));
-        return new WorldHash(ToHex(all.GetHashAndReset()), parts.ToImmutable());
+        return new WorldHash(ToHex(all.GetHashAndReset()), parts);
     }
 
     /// <summary>Names of the parts whose hashes differ between two hash records.</summary>
@@ -85,6 +102,16 @@ public sealed record WorldHash(string Hex, ImmutableSortedDictionary<string, str
         foreach (var item in items)
             h.AppendData(item);
         return h.GetHashAndReset();
+    }
+
+    /// <summary>
+    /// Pre-computes the canonical bytes and hashes of <paramref name="events"/> (memoized on each), so the hash of a
+    /// tick's events in is cheap by the time the tick ends: a runtime may call it on another core while systems run.
+    /// </summary>
+    public static void Prehash(ImmutableArray<Events.Event> events)
+    {
+        foreach (var e in events)
+            CanonicalJson.EventHash(e);
     }
 
     public static string ToHex(byte[] bytes) => Convert.ToHexStringLower(bytes);

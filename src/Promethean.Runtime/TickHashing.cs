@@ -1,0 +1,43 @@
+using System.Collections.Immutable;
+using System.Runtime.ExceptionServices;
+using Promethean.Core;
+using Promethean.Core.Events;
+using Promethean.Core.Serialization;
+
+namespace Promethean.Runtime;
+
+/// <summary>
+/// The world hash of a tick on every core: the canonical bytes and hashes of the tick's inbound events are computed on
+/// another core while the systems run (they are known when the tick begins and the systems do not need them), and the
+/// hash's independent parts (each component table, events in and out, effects) are computed at once when the systems
+/// are done. Core stays single-threaded and pure; the result is the hash <see cref="WorldHash.Compute"/> gives.
+/// </summary>
+public static class TickHashing
+{
+    /// <summary>Batches smaller than this are hashed in line: handing them to another core costs more than it saves.</summary>
+    public const int PrehashMinEvents = 32;
+
+    /// <summary>Starts hashing <paramref name="batch"/> on the thread pool (or does nothing for a small batch).</summary>
+    public static Task StartPrehash(ImmutableArray<Event> batch) =>
+        batch.Length < PrehashMinEvents ? Task.CompletedTask : Task.Run(() => WorldHash.Prehash(batch));
+
+    /// <summary>
+    /// The hash of <paramref name="world"/> (with the <paramref name="previous"/> tick's, only changed entries are
+    /// hashed), once <paramref name="prehash"/> is done; its parts are computed in parallel.
+    /// </summary>
+    public static WorldHash Compute(World world, World? previous, Task prehash)
+    {
+        var parts = WorldHash.PartsOf(world, previous);
+        var hexes = new KeyValuePair<string, string>[parts.Length];
+        try
+        {
+            prehash.GetAwaiter().GetResult();
+            Parallel.For(0, parts.Length, i => hexes[i] = new(parts[i].Name, parts[i].Compute()));
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+        {
+            ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+        }
+        return WorldHash.Combine(hexes);
+    }
+}
