@@ -37,6 +37,28 @@ public sealed class WorldHashTests
     }
 
     [Fact]
+    public void ComponentHash_IsMemoizedInTheInstance_AndTakesNoPartInItsValue()
+    {
+        var job = new Job(Job.EmbedCanonical, 1, JobStatus.Pending, "k1", "payload");
+        var hash = WorldHash.ComponentHash(job);
+        WorldHash.ComponentHash(job).ShouldBeSameAs(hash);
+
+        // A copy made by `with` starts without the memo: a changed copy gets its own hash, not the original's.
+        var changed = job with { Priority = 2 };
+        WorldHash.ComponentHash(changed).ShouldNotBe(hash);
+
+        // An unchanged copy and a fresh equal record, hashed or not, equal the original and hash to the same bytes.
+        var copy = job with { };
+        var fresh = new Job(Job.EmbedCanonical, 1, JobStatus.Pending, "k1", "payload");
+        copy.ShouldBe(job);
+        fresh.ShouldBe(job);
+        fresh.GetHashCode().ShouldBe(job.GetHashCode());
+        WorldHash.ComponentHash(copy).ShouldBe(hash);
+        WorldHash.ComponentHash(copy).ShouldNotBeSameAs(hash);
+        CanonicalJson.SerializeToString(job).ShouldBe(CanonicalJson.SerializeToString(fresh));
+    }
+
+    [Fact]
     public void Compute_EffectsAreHashed()
     {
         var w = Schedule.BeginTick(World.Empty, 1, []);

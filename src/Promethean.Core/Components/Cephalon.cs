@@ -7,7 +7,7 @@ public sealed record Cephalon(
     string Name,
     CephalonPolicy Policy,
     ImmutableSortedDictionary<string, string> SharedState,
-    ImmutableSortedSet<EntityId> Sessions);
+    ImmutableSortedSet<EntityId> Sessions) : Component;
 
 /// <summary>Budgets, model preferences and caps that apply to every session of a cephalon.</summary>
 public sealed record CephalonPolicy(

@@ -7,4 +7,4 @@ public sealed record DaimoiWalker(
     int Budget,
     string State,
     ImmutableArray<string> Seeds,
-    ImmutableArray<string> Candidates);
+    ImmutableArray<string> Candidates) : Component;

@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 namespace Promethean.Core.Components;
 
 /// <summary>Monotonic counters by name (seed 12.1), e.g. events in by type.</summary>
-public sealed record DebugCounters(ImmutableSortedDictionary<string, long> Values)
+public sealed record DebugCounters(ImmutableSortedDictionary<string, long> Values) : Component
 {
     public long this[string name] => Values.TryGetValue(name, out var v) ? v : 0;
 

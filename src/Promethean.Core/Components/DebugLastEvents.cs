@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 namespace Promethean.Core.Components;
 
 /// <summary>A bounded ring of one-line summaries of the latest events (seed 12.1).</summary>
-public sealed record DebugLastEvents(ImmutableArray<string> Entries, int Capacity = 64)
+public sealed record DebugLastEvents(ImmutableArray<string> Entries, int Capacity = 64) : Component
 {
     public DebugLastEvents Push(IEnumerable<string> lines)
     {

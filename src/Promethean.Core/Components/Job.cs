@@ -6,7 +6,7 @@ public sealed record Job(
     int Priority,
     JobStatus Status,
     string DedupeKey,
-    string Payload)
+    string Payload) : Component
 {
     public const string EmbedCanonical = "embed/canonical";
     public const string EmbedEidolon = "embed/eidolon";

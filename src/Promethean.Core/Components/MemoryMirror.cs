@@ -8,7 +8,7 @@ public sealed record MemoryMirror(
     string Kind,
     ImmutableSortedSet<string> Tags,
     ImmutableSortedSet<string> NexusKeys,
-    MemoryLifecycle Lifecycle);
+    MemoryLifecycle Lifecycle) : Component;
 
 public enum MemoryLifecycle
 {

@@ -7,7 +7,7 @@ namespace Promethean.Core.Components;
 /// ingest, indexing and embedding read them from the world, never from the environment. A world
 /// without a settings entity uses <see cref="Default"/>.
 /// </summary>
-public sealed record MemorySettings
+public sealed record MemorySettings : Component
 {
     public static readonly MemorySettings Default = new();
 

@@ -13,7 +13,7 @@ public sealed record OlympiaMetrics(
     long SentinelsFailed,
     ImmutableSortedSet<EntityId> SentinelsRetried,
     long IngestAccepted,
-    long IngestRejected)
+    long IngestRejected) : Component
 {
     public static readonly OlympiaMetrics Empty = new(
         ImmutableSortedDictionary.Create<string, MetricWindow>(StringComparer.Ordinal), 0, 0, 0, [], 0, 0);

@@ -7,7 +7,7 @@ namespace Promethean.Core.Components;
 /// Keys are <c>endpoint|model</c>, where the model part may be a prefix of the reported model name
 /// (<c>gpt-4o-mini</c> prices <c>gpt-4o-mini-2024-07-18</c>) or <c>*</c> for any model of the endpoint.
 /// </summary>
-public sealed record OlympiaSettings(ImmutableSortedDictionary<string, TokenPrice> Prices)
+public sealed record OlympiaSettings(ImmutableSortedDictionary<string, TokenPrice> Prices) : Component
 {
     public const string AnyModel = "*";
 

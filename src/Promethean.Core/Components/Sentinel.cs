@@ -12,7 +12,7 @@ public sealed record Sentinel(
     SentinelState State,
     SentinelInput Input,
     SentinelRetries Retries,
-    string? LastResult = null)
+    string? LastResult = null) : Component
 {
     /// <summary>The effect whose outcome this sentinel waits for; outcomes of any other effect are stale and ignored.</summary>
     public string? AwaitingEffectId { get; init; }

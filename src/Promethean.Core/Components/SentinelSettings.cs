@@ -6,7 +6,7 @@ namespace Promethean.Core.Components;
 /// Sentinel configuration as world data (built by the runtime's genesis from config): which
 /// contracts watch which paths, and the knobs of debounce, retry backoff and prompt budget.
 /// </summary>
-public sealed record SentinelSettings(ImmutableArray<SentinelBinding> Bindings)
+public sealed record SentinelSettings(ImmutableArray<SentinelBinding> Bindings) : Component
 {
     public static readonly SentinelSettings Default = new([new SentinelBinding("frontmatter", ["docs/notes/**/*.md"], Sentinels.Contracts.FrontmatterV1)]);
 

@@ -14,7 +14,7 @@ public sealed record Session(
     ImmutableArray<string> Persistent,
     string Focus,
     SessionBudgets Budgets,
-    SessionStatus Status)
+    SessionStatus Status) : Component
 {
     /// <summary>Queue capacity; the oldest entry is dropped (and counted) on overflow.</summary>
     public int QueueCapacity { get; init; } = 256;

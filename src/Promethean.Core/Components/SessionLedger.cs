@@ -16,7 +16,7 @@ public sealed record SessionLedger(
     ImmutableArray<TokenCharge> Charges,
     long DayStartMs,
     long DayTokens,
-    long Turns)
+    long Turns) : Component
 {
     public static SessionLedger Start(int weight) => new(Math.Max(1, weight), 0, 0, null, [], [], 0, 0, 0);
 }

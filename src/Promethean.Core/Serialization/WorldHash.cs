@@ -14,7 +14,7 @@ public sealed record HashPart(string Name, Func<string> Compute);
 /// names the part that differs. A table's hash is an order-independent lane-wise sum of per-entry
 /// hashes SHA-256(id, canonical component bytes); that sum updates incrementally from the previous
 /// tick's by the entries that changed, so hashing costs O(changes), not O(entities). Component hashes
-/// are memoized by instance (components are immutable).
+/// are memoized in the instance (components are immutable; see <see cref="Components.Component"/>).
 /// </summary>
 public sealed record WorldHash(string Hex, ImmutableSortedDictionary<string, string> Parts)
 {
@@ -58,8 +58,17 @@ public sealed record WorldHash(string Hex, ImmutableSortedDictionary<string, str
         expected.Keys.Union(actual.Keys).Order(StringComparer.Ordinal)
             .Where(k => expected.GetValueOrDefault(k) != actual.GetValueOrDefault(k));
 
-    public static byte[] ComponentHash(object component) =>
-        ComponentCache.GetValue(component, static c => Sha256.Of(CanonicalJson.SerializeForHash(c)));
+    /// <summary>SHA-256 of a component's canonical hashing bytes, memoized in the instance (components are immutable).</summary>
+    public static byte[] ComponentHash(object component)
+    {
+        if (component is not Components.Component c)
+            return ComponentCache.GetValue(component, static o => Sha256.Of(CanonicalJson.SerializeForHash(o)));
+        if (c.HashMemo is { } memo)
+            return memo;
+        var hash = Sha256.Of(CanonicalJson.SerializeForHash(c));
+        c.HashMemo = hash;
+        return hash;
+    }
 
     private static TableSum TableSumOf(ComponentTable table, World world, World? previous)
     {
