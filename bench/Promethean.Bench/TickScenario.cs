@@ -89,7 +89,7 @@ public sealed class TickScenario : IScenario
         [
             new Metric("tick_p99_ms_10k", Results.Quantile(pass.TickMs, 0.99), "ms", "<= 5",
                 $"p50 {Results.Quantile(pass.TickMs, 0.5):0.00} ms; 10k entities, 1k Discord messages/tick (one text pattern per channel, so after 3 per channel and hour they fold into spam aggregates), {changed:0} entities changed per tick ({changed / Entities:0.0%}: " +
-                $"route fills the 100 sessions' queues, the bench touches 100 jobs); every schedule system + hash, commit excluded; heaviest p50 ms: {heaviest}; second of two passes ({firstPass}); {load}"),
+                $"route fills the 100 sessions' queues, the bench touches 100 jobs); every schedule system + world hash as Engine.Step computes it (the inbound events hashed on the second core while the systems run, the parts in parallel after them), commit excluded; heaviest p50 ms: {heaviest}; second of two passes ({firstPass}); {load}"),
             new Metric("commit_events_per_s", commitEventsPerSecond, "events/s", ">= 20000",
                 $"route + ingest + journal + one SQLite transaction per 1k-event tick; tick with commit p50 {Results.Quantile(pass.CommitMs, 0.5):0.0} ms; second of two passes; {load}"),
             new Metric("replay_events_per_s", pass.ReplayEventsPerSecond, "events/s", ">= 50000",
