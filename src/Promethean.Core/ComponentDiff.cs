@@ -4,16 +4,24 @@ namespace Promethean.Core;
 public readonly record struct ComponentChange(ComponentTable Table, EntityId Id, object? Before, object? Component);
 
 /// <summary>
-/// The components that differ between two worlds, found by walking each changed table's sorted
-/// entries side by side and comparing references: immutable values that were not touched keep their
-/// identity, so the walk costs one reference compare per entry and nothing for untouched tables.
+/// The components that differ between two worlds, compared by reference: immutable values that were not
+/// touched keep their identity, and so do the subtrees of a table's tree that hold no change, so a table
+/// costs in proportion to its changes and an untouched table nothing.
 /// </summary>
 public static class ComponentDiff
 {
     public static IEnumerable<ComponentChange> Changes(World previous, World next) =>
         ComponentTables.All.SelectMany(table => Changes(table, previous, next));
 
-    public static IEnumerable<ComponentChange> Changes(ComponentTable table, World previous, World next)
+    /// <summary>
+    /// The changes in one table, in entity order: through the trees' shared subtrees (<see cref="SortedTreeDiff"/>)
+    /// when the runtime allows, else by <see cref="Walk"/>.
+    /// </summary>
+    public static IEnumerable<ComponentChange> Changes(ComponentTable table, World previous, World next) =>
+        ReferenceEquals(table.Reference(previous), table.Reference(next)) ? [] : table.Changes(previous, next);
+
+    /// <summary>The changes in one table found by walking every entry of both (the reference for the tree diff).</summary>
+    public static IEnumerable<ComponentChange> Walk(ComponentTable table, World previous, World next)
     {
         if (ReferenceEquals(table.Reference(previous), table.Reference(next)))
             yield break;

@@ -47,6 +47,9 @@ public abstract class ComponentTable(string name, Type componentType)
     public abstract World Set(World world, EntityId id, object component);
 
     public abstract World Remove(World world, EntityId id);
+
+    /// <summary>The entries that differ between two worlds' tables, in entity order (see <see cref="ComponentDiff"/>).</summary>
+    public abstract IEnumerable<ComponentChange> Changes(World previous, World next);
 }
 
 public sealed class ComponentTable<T>(
@@ -65,4 +68,13 @@ public sealed class ComponentTable<T>(
     public override World Set(World world, EntityId id, object component) => set(world, get(world).SetItem(id, (T)component));
 
     public override World Remove(World world, EntityId id) => set(world, get(world).Remove(id));
+
+    public override IEnumerable<ComponentChange> Changes(World previous, World next)
+    {
+        if (!SortedTreeDiff.Available<EntityId, T>())
+            return ComponentDiff.Walk(this, previous, next);
+        var changes = new List<(EntityId Key, T? Before, T? After)>();
+        SortedTreeDiff.Changes(get(previous), get(next), changes);
+        return changes.Select(c => new ComponentChange(this, c.Key, c.Before, c.After));
+    }
 }

@@ -1,0 +1,190 @@
+using System.Collections.Immutable;
+using System.Linq.Expressions;
+using System.Reflection;
+
+namespace Promethean.Core;
+
+/// <summary>
+/// The entries that differ between two <see cref="ImmutableSortedDictionary{TKey, TValue}"/>s, found by walking their
+/// AVL trees side by side and skipping every subtree the two share. A world table that changed in a few entries shares
+/// all but a few root-to-leaf paths with the previous tick's, so the diff costs O(changes x log n) instead of a walk of
+/// every entry (5.8 ms for a 100k-entry table, done for the hash and again for the commit, on every tick that touched it).
+/// <para>
+/// The trees are read through the collection's private fields (<c>_root</c>; a node's <c>_key</c>, <c>_value</c>,
+/// <c>_height</c>, <c>_left</c>, <c>_right</c>). They are an implementation detail of System.Collections.Immutable, so
+/// when they are not found, <see cref="Available{TKey, TValue}"/> is false and callers walk the entries instead; a test fails if the
+/// fast path is lost. The result is the same either way: changes in key order, values compared by reference.
+/// </para>
+/// </summary>
+public static class SortedTreeDiff
+{
+    /// <summary>Whether the trees of these dictionaries can be read; when false, <see cref="Changes"/> must not be called.</summary>
+    public static bool Available<TKey, TValue>()
+        where TKey : notnull
+        where TValue : class => Tree<TKey, TValue>.Available;
+
+    /// <summary>
+    /// Adds to <paramref name="changes"/> each key whose value differs (by reference) between <paramref name="before"/>
+    /// and <paramref name="after"/>, in key order: (key, before or null, after or null).
+    /// </summary>
+    public static void Changes<TKey, TValue>(
+        ImmutableSortedDictionary<TKey, TValue> before, ImmutableSortedDictionary<TKey, TValue> after, List<(TKey Key, TValue? Before, TValue? After)> changes)
+        where TKey : notnull
+        where TValue : class => Tree<TKey, TValue>.Changes(before, after, changes);
+
+    private static class Tree<TKey, TValue>
+        where TKey : notnull
+        where TValue : class
+    {
+        private static readonly Func<ImmutableSortedDictionary<TKey, TValue>, object>? Root;
+        private static readonly Func<object, object?>? Left;
+        private static readonly Func<object, object?>? Right;
+        private static readonly Func<object, TKey>? Key;
+        private static readonly Func<object, TValue>? Value;
+        private static readonly Func<object, int>? Height;
+
+        public static bool Available { get; }
+
+        static Tree()
+        {
+            const BindingFlags Fields = BindingFlags.NonPublic | BindingFlags.Instance;
+            var dictionary = typeof(ImmutableSortedDictionary<TKey, TValue>);
+            var root = dictionary.GetField("_root", Fields);
+            var node = root?.FieldType;
+            var left = node?.GetField("_left", Fields);
+            var right = node?.GetField("_right", Fields);
+            var key = node?.GetField("_key", Fields);
+            var value = node?.GetField("_value", Fields);
+            var height = node?.GetField("_height", Fields);
+            if (root is null || node is null || left is null || right is null || key is null || value is null || height is null
+                || left.FieldType != node || right.FieldType != node || key.FieldType != typeof(TKey) || value.FieldType != typeof(TValue)
+                || height.FieldType != typeof(byte))
+                return;
+            var d = Expression.Parameter(dictionary);
+            Root = Expression.Lambda<Func<ImmutableSortedDictionary<TKey, TValue>, object>>(Expression.Field(d, root), d).Compile();
+            var n = Expression.Parameter(typeof(object));
+            var typed = Expression.Convert(n, node);
+            Left = Expression.Lambda<Func<object, object?>>(Expression.Field(typed, left), n).Compile();
+            Right = Expression.Lambda<Func<object, object?>>(Expression.Field(typed, right), n).Compile();
+            Key = Expression.Lambda<Func<object, TKey>>(Expression.Field(typed, key), n).Compile();
+            Value = Expression.Lambda<Func<object, TValue>>(Expression.Field(typed, value), n).Compile();
+            Height = Expression.Lambda<Func<object, int>>(Expression.Convert(Expression.Field(typed, height), typeof(int)), n).Compile();
+            Available = true;
+        }
+
+        public static void Changes(
+            ImmutableSortedDictionary<TKey, TValue> before, ImmutableSortedDictionary<TKey, TValue> after, List<(TKey Key, TValue? Before, TValue? After)> changes)
+        {
+            if (!Available)
+                throw new InvalidOperationException("the trees of ImmutableSortedDictionary cannot be read on this runtime: walk the entries");
+            if (ReferenceEquals(before, after))
+                return;
+            var comparer = after.KeyComparer;
+            var a = new Cursor(Root!(before));
+            var b = new Cursor(Root!(after));
+            while (true)
+            {
+                if (a.Done)
+                {
+                    while (!b.Done)
+                        changes.Add((b.Next(out var v), null, v));
+                    return;
+                }
+                if (b.Done)
+                {
+                    while (!a.Done)
+                        changes.Add((a.Next(out var v), v, null));
+                    return;
+                }
+                var (na, ea) = a.Top;
+                var (nb, eb) = b.Top;
+                if (!ea && !eb)
+                {
+                    if (ReferenceEquals(na, nb))
+                    {
+                        // The same subtree next in both: the same entries at the same place, nothing to compare.
+                        a.Skip();
+                        b.Skip();
+                        continue;
+                    }
+                    // A shared subtree lies on the left spine of the taller one (a subtree is shorter than its parent).
+                    var (ha, hb) = (Height!(na), Height!(nb));
+                    if (ha >= hb)
+                        a.Expand();
+                    if (hb >= ha)
+                        b.Expand();
+                    continue;
+                }
+                if (!ea)
+                {
+                    a.Expand();
+                    continue;
+                }
+                if (!eb)
+                {
+                    b.Expand();
+                    continue;
+                }
+                var order = comparer.Compare(Key!(na), Key!(nb));
+                if (order < 0)
+                {
+                    changes.Add((a.Next(out var removed), removed, null));
+                }
+                else if (order > 0)
+                {
+                    changes.Add((b.Next(out var added), null, added));
+                }
+                else
+                {
+                    var key = a.Next(out var was);
+                    b.Next(out var now);
+                    if (!ReferenceEquals(was, now))
+                        changes.Add((key, was, now));
+                }
+            }
+        }
+
+        /// <summary>
+        /// An in-order position in a tree: a stack of subtrees still to walk (not expanded) and of nodes whose left subtree
+        /// is done (expanded: the node's own entry is next). The empty sentinel node (no children) is never pushed.
+        /// </summary>
+        private sealed class Cursor
+        {
+            private readonly Stack<(object Node, bool Expanded)> _stack = new();
+
+            public Cursor(object root) => Push(root);
+
+            public bool Done => _stack.Count == 0;
+
+            public (object Node, bool Expanded) Top => _stack.Peek();
+
+            public void Skip() => _stack.Pop();
+
+            /// <summary>Replaces the subtree on top by its right subtree, its own entry and its left subtree (on top).</summary>
+            public void Expand()
+            {
+                var (node, _) = _stack.Pop();
+                Push(Right!(node)!);
+                _stack.Push((node, true));
+                Push(Left!(node)!);
+            }
+
+            /// <summary>The next entry: its key, and its value in <paramref name="value"/>.</summary>
+            public TKey Next(out TValue value)
+            {
+                while (!_stack.Peek().Expanded)
+                    Expand();
+                var (node, _) = _stack.Pop();
+                value = Value!(node);
+                return Key!(node);
+            }
+
+            private void Push(object node)
+            {
+                // The empty node is the one without children (a leaf's children are the empty node, not null).
+                if (Left!(node) is not null)
+                    _stack.Push((node, false));
+            }
+        }
+    }
+}
