@@ -147,7 +147,10 @@ public sealed class GatewayConnection
                     _gateway.OnClientClosed(this, code);
                     _clientClose.TrySetResult(code);
                     if (_socket.State == WebSocketState.CloseReceived)
-                        await _socket.CloseOutputAsync(result.CloseStatus ?? WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+                    {
+                        var answer = _gateway.AnswerClientCloseWith is { } with ? (WebSocketCloseStatus)with : result.CloseStatus ?? WebSocketCloseStatus.NormalClosure;
+                        await _socket.CloseOutputAsync(answer, null, CancellationToken.None);
+                    }
                     return;
                 }
                 JsonObject payload;

@@ -34,6 +34,12 @@ public sealed class LoopbackGateway
     /// <summary>Answer heartbeats with op 11 on new connections.</summary>
     public bool AckHeartbeats { get; set; } = true;
 
+    /// <summary>
+    /// The code the server closes with when the client closes first; null echoes the client's code. A test sets it to
+    /// play a server whose own close (say a fatal 4004) crossed the client's on the wire.
+    /// </summary>
+    public int? AnswerClientCloseWith { get; set; }
+
     /// <summary>Answer IDENTIFY with READY and RESUME with RESUMED (false: the test sends what it wants).</summary>
     public bool AutoReady { get; set; } = true;
 

@@ -135,10 +135,13 @@ public sealed class DiscordGateway
                 var received = await ReceiveMessageAsync(socket, buffer, connection.Cancel.Token);
                 if (received.MessageType == WebSocketMessageType.Close)
                 {
-                    if (connection.Zombie)
-                        return new End(EndKind.Failed, Healthy: healthy);
                     var code = (int?)socket.CloseStatus ?? 1005;
-                    await ReplyToCloseAsync(socket, code);
+                    // After the heartbeat gave up on the connection (and closed it), a close is the echo of ours and we
+                    // resume; but a fatal code is the server's own close crossing ours, and the server's word wins.
+                    if (connection.Zombie && DiscordGatewayFatalException.Explain(code) is null)
+                        return new End(EndKind.Failed, Healthy: healthy);
+                    if (!connection.Zombie)
+                        await ReplyToCloseAsync(socket, code);
                     return OnServerClose(code, healthy);
                 }
                 using var doc = JsonDocument.Parse(buffer.WrittenMemory);

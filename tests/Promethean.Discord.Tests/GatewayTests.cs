@@ -109,6 +109,26 @@ public sealed class GatewayTests
     }
 
     [Fact]
+    public async Task Heartbeat_NoAck_ButTheServerClosesWithAFatalCode_StopsWithoutReconnecting()
+    {
+        // The client gives up on a connection whose heartbeats go unanswered and closes it, while the server's own
+        // close, with a fatal code, crosses it on the wire: the server's word wins, and the client does not come back.
+        await using var h = await GatewayHarness.StartAsync(f =>
+        {
+            f.Gateway.HeartbeatInterval = TimeSpan.FromMilliseconds(100);
+            f.Gateway.AnswerClientCloseWith = 4004;
+        });
+        var c = await h.Fake.Gateway.NextConnectionAsync();
+        await c.NextAsync(2);
+        c.AckHeartbeats = false;
+
+        var e = await Should.ThrowAsync<DiscordGatewayFatalException>(() => h.Run.WaitAsync(TimeSpan.FromSeconds(20)));
+        e.CloseCode.ShouldBe(4004);
+        (await c.ClientClosed.WaitAsync(TimeSpan.FromSeconds(5))).ShouldNotBeNull();
+        h.Fake.Gateway.ConnectionCount.ShouldBe(1);
+    }
+
+    [Fact]
     public async Task Op1_FromServer_SendsAHeartbeatAtOnce()
     {
         await using var h = await GatewayHarness.StartAsync(f => f.Gateway.HeartbeatInterval = TimeSpan.FromMinutes(10));

@@ -36,6 +36,13 @@ public sealed class FakeGateway
         set => _server.Gateway.AckHeartbeats = value;
     }
 
+    /// <summary>The close code the server answers a client's close with (null: the client's own).</summary>
+    public int? AnswerClientCloseWith
+    {
+        get => _server.Gateway.AnswerClientCloseWith;
+        set => _server.Gateway.AnswerClientCloseWith = value;
+    }
+
     /// <summary>Answer IDENTIFY with READY and RESUME with RESUMED automatically.</summary>
     public bool AutoReady
     {
