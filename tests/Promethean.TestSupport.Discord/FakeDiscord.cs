@@ -41,7 +41,9 @@ public sealed class FakeDiscord : IAsyncDisposable
             Token = token,
             BotUser = new LoopbackUser(FakeGateway.BotUserId, "promethean-bot"),
             FirstMessageId = FakeRest.FirstMessageId,
-            HeartbeatInterval = TimeSpan.FromMilliseconds(200),
+            // Long enough that a loaded machine never delays an ACK past it (a zombie verdict would make the client
+            // reconnect in a test about something else); the heartbeat tests set their own short interval.
+            HeartbeatInterval = TimeSpan.FromSeconds(5),
         }));
 
     public ValueTask DisposeAsync() => Server.DisposeAsync();
