@@ -56,7 +56,7 @@ public sealed class ComponentTable<T>(
     string name,
     Func<World, ImmutableSortedDictionary<EntityId, T>> get,
     Func<World, ImmutableSortedDictionary<EntityId, T>, World> set) : ComponentTable(name, typeof(T))
-    where T : class
+    where T : Component
 {
     public override object Reference(World world) => get(world);
 

@@ -103,9 +103,8 @@ public static class Replayer
             var ids = table.Entries(snapshot).Select(e => e.Key).Union(table.Entries(replayed).Select(e => e.Key)).Order();
             foreach (var id in ids)
             {
-                var a = table.Get(snapshot, id);
-                var b = table.Get(replayed, id);
-                if (a is null || b is null || !WorldHash.ComponentHash(a).AsSpan().SequenceEqual(WorldHash.ComponentHash(b)))
+                if (table.Get(snapshot, id) is not Core.Components.Component a || table.Get(replayed, id) is not Core.Components.Component b
+                    || !WorldHash.ComponentHash(a).AsSpan().SequenceEqual(WorldHash.ComponentHash(b)))
                     list.Add($"{table.Name}[{id}]");
             }
         }

@@ -18,7 +18,6 @@ public sealed record HashPart(string Name, Func<string> Compute);
 /// </summary>
 public sealed record WorldHash(string Hex, ImmutableSortedDictionary<string, string> Parts)
 {
-    private static readonly ConditionalWeakTable<object, byte[]> ComponentCache = new();
     private static readonly ConditionalWeakTable<object, TableSum> TableCache = new();
 
     /// <summary>Hashes <paramref name="world"/>; with the <paramref name="previous"/> tick's world, only changed entries are hashed.</summary>
@@ -59,14 +58,12 @@ public sealed record WorldHash(string Hex, ImmutableSortedDictionary<string, str
             .Where(k => expected.GetValueOrDefault(k) != actual.GetValueOrDefault(k));
 
     /// <summary>SHA-256 of a component's canonical hashing bytes, memoized in the instance (components are immutable).</summary>
-    public static byte[] ComponentHash(object component)
+    public static byte[] ComponentHash(Components.Component component)
     {
-        if (component is not Components.Component c)
-            return ComponentCache.GetValue(component, static o => Sha256.Of(CanonicalJson.SerializeForHash(o)));
-        if (c.HashMemo is { } memo)
+        if (component.HashMemo is { } memo)
             return memo;
-        var hash = Sha256.Of(CanonicalJson.SerializeForHash(c));
-        c.HashMemo = hash;
+        var hash = Sha256.Of(CanonicalJson.SerializeForHash(component));
+        component.HashMemo = hash;
         return hash;
     }
 
@@ -101,7 +98,8 @@ public sealed record WorldHash(string Hex, ImmutableSortedDictionary<string, str
     {
         Span<byte> buffer = stackalloc byte[8 + 32];
         BinaryPrimitives.WriteInt64BigEndian(buffer, id.Value);
-        ComponentHash(component).CopyTo(buffer[8..]);
+        // Every table holds Components (ComponentTable<T> requires it).
+        ComponentHash((Components.Component)component).CopyTo(buffer[8..]);
         return Sha256.Of(buffer);
     }
 
