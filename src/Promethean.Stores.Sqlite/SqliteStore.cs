@@ -190,33 +190,22 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
         return known;
     }
 
-    public IReadOnlyDictionary<string, Memory> GetMemories(IReadOnlyCollection<string> ids)
-    {
-        var found = new Dictionary<string, Memory>(StringComparer.Ordinal);
-        if (ids.Count == 0)
-            return found;
-        var cmd = Prepared("SELECT * FROM memories WHERE id IN (SELECT value FROM json_each($k))", ("$k", JsonSerializer.Serialize(ids)));
-        using var r = cmd.ExecuteReader();
-        while (r.Read())
-        {
-            var m = ReadMemory(r);
-            found[m.Id] = m;
-        }
-        return found;
-    }
+    public IReadOnlyDictionary<string, Memory> GetMemories(IReadOnlyCollection<string> ids) =>
+        MemoriesById("SELECT * FROM memories WHERE id IN (SELECT value FROM json_each($k))", ids, ReadMemory);
 
-    public IReadOnlyDictionary<string, MemoryHead> GetMemoryHeads(IReadOnlyCollection<string> ids)
+    public IReadOnlyDictionary<string, MemoryHead> GetMemoryHeads(IReadOnlyCollection<string> ids) =>
+        MemoriesById("SELECT id, kind, lifecycle, created_ms, nexus_keys FROM memories WHERE id IN (SELECT value FROM json_each($k))", ids,
+            r => new MemoryHead(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), StringSet(r.GetString(4))));
+
+    /// <summary>The rows of <paramref name="sql"/> (memories whose id, its first column, is in <c>$k</c>) in one query, keyed by id.</summary>
+    private Dictionary<string, T> MemoriesById<T>(string sql, IReadOnlyCollection<string> ids, Func<SqliteDataReader, T> read)
     {
-        var found = new Dictionary<string, MemoryHead>(StringComparer.Ordinal);
+        var found = new Dictionary<string, T>(StringComparer.Ordinal);
         if (ids.Count == 0)
             return found;
-        var cmd = Prepared("SELECT id, kind, lifecycle, created_ms, nexus_keys FROM memories WHERE id IN (SELECT value FROM json_each($k))", ("$k", JsonSerializer.Serialize(ids)));
-        using var r = cmd.ExecuteReader();
+        using var r = Prepared(sql, ("$k", JsonSerializer.Serialize(ids))).ExecuteReader();
         while (r.Read())
-        {
-            var id = r.GetString(0);
-            found[id] = new MemoryHead(id, r.GetString(1), r.GetString(2), r.GetInt64(3), StringSet(r.GetString(4)));
-        }
+            found[r.GetString(0)] = read(r);
         return found;
     }
 
