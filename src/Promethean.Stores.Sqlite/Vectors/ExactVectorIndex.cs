@@ -266,43 +266,19 @@ public sealed class ExactVectorIndex : IVectorIndex
     {
     }
 
-    /// <summary>The k largest lower bounds seen (a min-heap of floats); <see cref="KthBest"/> is the smallest of them, or -inf before k.</summary>
+    /// <summary>The k largest lower bounds seen; <see cref="KthBest"/> is the smallest of them, or -inf before k.</summary>
     private sealed class LowerBounds(int k)
     {
-        private readonly float[] _heap = new float[k];
-        private int _count;
+        private readonly PriorityQueue<float, float> _heap = new(k);
 
-        public float KthBest => _count < _heap.Length ? float.NegativeInfinity : _heap[0];
+        public float KthBest => _heap.Count < k ? float.NegativeInfinity : _heap.Peek();
 
         public void Offer(float value)
         {
-            if (_count < _heap.Length)
-            {
-                var i = _count++;
-                while (i > 0 && _heap[(i - 1) / 2] > value)
-                {
-                    _heap[i] = _heap[(i - 1) / 2];
-                    i = (i - 1) / 2;
-                }
-                _heap[i] = value;
-                return;
-            }
-            if (!(value > _heap[0]))
-                return;
-            var at = 0;
-            while (true)
-            {
-                var child = (2 * at) + 1;
-                if (child >= _count)
-                    break;
-                if (child + 1 < _count && _heap[child + 1] < _heap[child])
-                    child++;
-                if (_heap[child] >= value)
-                    break;
-                _heap[at] = _heap[child];
-                at = child;
-            }
-            _heap[at] = value;
+            if (_heap.Count < k)
+                _heap.Enqueue(value, value);
+            else if (value > _heap.Peek())
+                _heap.EnqueueDequeue(value, value);
         }
     }
 }
