@@ -5,7 +5,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Promethean.Core;
 using Promethean.Core.Components;
 using Promethean.Core.Events;
-using Promethean.Core.Serialization;
 using Promethean.Runtime;
 using Promethean.Stores.Sqlite;
 
