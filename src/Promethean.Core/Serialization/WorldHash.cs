@@ -32,8 +32,8 @@ public sealed record WorldHash(string Hex, ImmutableSortedDictionary<string, str
     public static ImmutableArray<HashPart> PartsOf(World world, World? previous = null)
     {
         var parts = ImmutableArray.CreateBuilder<HashPart>(ComponentTables.All.Length + 4);
-        parts.Add(new HashPart("meta", () => ToHex(SHA256.HashData(Encoding.UTF8.GetBytes(
-            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{world.Tick}|{world.TimeMs}|{world.NextEntityId}"))))));
+        parts.Add(new HashPart("meta", () => Ingest.Sha256Hex.Of(
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{world.Tick}|{world.TimeMs}|{world.NextEntityId}"))));
         foreach (var table in ComponentTables.All)
             parts.Add(new HashPart("c:" + table.Name, () => TableSumOf(table, world, previous).Hex));
         parts.Add(new HashPart("events/in", () => ToHex(ListHash(world.EventsIn.Select(CanonicalJson.EventHash)))));
