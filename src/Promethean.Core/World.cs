@@ -40,6 +40,12 @@ public sealed record World
     public ImmutableSortedDictionary<EntityId, MemorySettings> MemorySettings { get; init; } = ImmutableSortedDictionary<EntityId, MemorySettings>.Empty;
     public ImmutableSortedDictionary<EntityId, OlympiaSettings> OlympiaSettings { get; init; } = ImmutableSortedDictionary<EntityId, OlympiaSettings>.Empty;
 
+    /// <summary>
+    /// session.scheduler's memo of the sessions and ledgers it last scheduled (<see cref="Systems.SessionSchedulerMemo"/>).
+    /// Not state: outside the hash and the snapshots, a function of the tables it reflects, rebuilt when missing.
+    /// </summary>
+    internal Systems.SessionSchedulerMemo? SchedulerMemo { get; init; }
+
     /// <summary>The memory pipeline settings written at genesis, or the defaults.</summary>
     public MemorySettings MemoryConfig => MemorySettings.IsEmpty ? Components.MemorySettings.Default : MemorySettings.First().Value;
 

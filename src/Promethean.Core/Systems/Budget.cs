@@ -63,6 +63,28 @@ public static class Budget
         return tokens <= Math.Max(0, Math.Min(budgets.TokensPerMinute - minuteTokens, budgets.TokensPerDay - dayTokens));
     }
 
+    /// <summary>
+    /// The earliest time at or after <paramref name="nowMs"/> at which <see cref="CanSpend"/> on this ledger may answer
+    /// otherwise: when a call or charge now in the minute window leaves it, or the day bucket rolls. Until then its
+    /// answer stands, so the scheduler need not ask again.
+    /// </summary>
+    public static long AnswerStandsUntil(SessionLedger ledger, long nowMs)
+    {
+        var since = nowMs - MinuteMs;
+        var until = (nowMs / DayMs + 1) * DayMs;
+        foreach (var t in ledger.CallTimesMs)
+        {
+            if (t > since)
+                until = Math.Min(until, t + MinuteMs);
+        }
+        foreach (var c in ledger.Charges)
+        {
+            if (c.AtMs > since)
+                until = Math.Min(until, c.AtMs + MinuteMs);
+        }
+        return until;
+    }
+
     /// <summary>Records an emitted call and reserves its tokens.</summary>
     public static SessionLedger Reserve(SessionLedger ledger, long nowMs, string effectId, int tokens)
     {

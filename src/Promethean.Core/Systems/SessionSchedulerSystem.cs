@@ -45,164 +45,82 @@ public static class SessionSchedulerSystem
         var ledgers = world.Ledgers.ToBuilder();
         Settle(world.EventsIn, ledgers);
 
-        // One walk over the sessions and their ledgers side by side (with a thousand sessions, a lookup per session
-        // was most of the tick) gathers each cephalon's calls in flight, virtual time and waiting sessions, and the
-        // sessions that need a cadence wake; the cephalons are few, so each session finds its own by a short search.
-        var cephalons = new Line[world.Cephalons.Count];
-        var c = 0;
-        foreach (var (id, cephalon) in world.Cephalons)
-            cephalons[c++] = new Line(id, cephalon.Policy.MaxLlmCallsInFlight);
-        var waiting = new List<Candidate>(world.Sessions.Count);
-        var started = new List<EntityId>();
-        var wakes = new List<(EntityId Id, Session Session)>();
-        using (var stored = ledgers.GetEnumerator())
+        // The memo knows each cephalon's calls in flight, virtual time and waiting sessions as of the last tick it saw,
+        // and catches up with what changed since (with a thousand sessions, reading them all was most of the tick).
+        // A world it is busy with elsewhere (the same world scheduled on two threads) gets a memo of its own.
+        var memo = world.SchedulerMemo;
+        if (memo is null || !Monitor.TryEnter(memo))
         {
-            var more = stored.MoveNext();
-            var hint = 0;
-            foreach (var (id, session) in world.Sessions)
+            memo = new SessionSchedulerMemo();
+            Monitor.Enter(memo);
+        }
+        try
+        {
+            var wakes = new List<(EntityId Id, Session Session)>();
+            memo.Sync(world, ledgers.ToImmutable(), ledgers, wakes);
+            var grants = new List<Event>();
+            var visit = world.Tick * 1_000_000;
+            foreach (var line in memo.Lines)
+                FillSlots(line, memo.Stamp, world.TimeMs, ledgers, grants, ref visit);
+            var next = (world with { Ledgers = ledgers.ToImmutable(), SchedulerMemo = memo }).Emit(grants);
+            foreach (var (id, session) in wakes)
             {
-                while (more && stored.Current.Key < id)
-                    more = stored.MoveNext();
-                SessionLedger ledger;
-                if (more && stored.Current.Key == id)
-                    ledger = stored.Current.Value;
-                else
-                {
-                    ledger = SessionLedger.Start(1);
-                    started.Add(id);
-                }
-                if (NeedsWake(session, world.TimeMs))
-                    wakes.Add((id, session));
-                hint = LineOf(cephalons, session.Cephalon, hint);
-                if (hint < 0)
-                {
-                    hint = 0;
-                    continue;
-                }
-                ref var line = ref cephalons[hint];
-                // Pass - stride < Pass: only a pass above the time so far can raise it (and is worth the division).
-                if (ledger.Pass > line.VirtualTime)
-                    line.VirtualTime = Math.Max(line.VirtualTime, ledger.Pass - Stride(ledger.Weight));
-                if (ledger.InFlightEffect is not null)
-                    line.InFlight++;
-                else if (IsWaiting(session, world.TimeMs))
-                {
-                    line.First = Math.Min(line.First, waiting.Count);
-                    line.Last = waiting.Count;
-                    waiting.Add(new Candidate(id, session, ledger, hint));
-                }
+                var due = session.LastTurnMs + session.Profile.CadenceMs;
+                var woken = session with { WakeAtMs = due };
+                next = next.Do(CephalonSystem.Wake(id, due)) with { Sessions = next.Sessions.SetItem(id, woken) };
+                memo.Woken(id, woken);
             }
+            memo.Seal(next);
+            return next;
         }
-        foreach (var id in started)
-            ledgers[id] = SessionLedger.Start(1);
-
-        var grants = new List<Event>();
-        var visit = world.Tick * 1_000_000;
-        for (c = 0; c < cephalons.Length; c++)
-            FillSlots(ref cephalons[c], c, CollectionsMarshal.AsSpan(waiting), world.TimeMs, ledgers, grants, ref visit);
-        var next = (world with { Ledgers = ledgers.ToImmutable() }).Emit(grants);
-        foreach (var (id, session) in wakes)
+        finally
         {
-            var due = session.LastTurnMs + session.Profile.CadenceMs;
-            next = next.Do(CephalonSystem.Wake(id, due)) with { Sessions = next.Sessions.SetItem(id, session with { WakeAtMs = due }) };
+            Monitor.Exit(memo);
         }
-        return next;
     }
 
     /// <summary>
-    /// Grants a cephalon's free slots to the earliest starts among its waiting sessions (those in
-    /// <paramref name="waiting"/> from <see cref="Line.First"/> to <see cref="Line.Last"/> that are its own). A
-    /// budget is read only for a session that would win a slot; a no marks it out for the tick, since its ledger
-    /// cannot change unless it is granted.
+    /// Grants a cephalon's free slots to the earliest starts among its waiting sessions that are past their cadence. A
+    /// budget is read only for a session that would win a slot; a no marks it out until its budget windows move, since
+    /// its ledger cannot change unless it is granted.
     /// </summary>
     private static void FillSlots(
-        ref Line line, int cephalon, Span<Candidate> waiting, long nowMs, ImmutableSortedDictionary<EntityId, SessionLedger>.Builder ledgers, List<Event> grants, ref long visit)
+        SessionSchedulerMemo.Line line, long stamp, long nowMs, ImmutableSortedDictionary<EntityId, SessionLedger>.Builder ledgers, List<Event> grants, ref long visit)
     {
-        for (var slots = line.Cap - line.InFlight; slots > 0 && line.First <= line.Last; slots--)
+        var waiting = line.Waiting;
+        for (var slots = line.Cap - line.InFlight; slots > 0; slots--)
         {
             var floor = line.VirtualTime - MaxLag;
-            var best = -1;
+            SessionSchedulerMemo.Member? best = null;
             long bestStart = 0;
-            for (var i = line.First; i <= line.Last; i++)
+            for (var i = 0; i < waiting.Count; i++)
             {
-                ref var candidate = ref waiting[i];
-                if (candidate.Cephalon != cephalon)
+                var candidate = waiting[i];
+                if (candidate.Out == stamp || nowMs < candidate.DueMs || nowMs < candidate.BrokeUntilMs)
                     continue;
                 var start = Math.Max(candidate.Ledger.Pass, floor);
-                // Earlier start, then the longer wait; the lower id (earlier in the walk) keeps a tie.
-                if (best >= 0 && (start > bestStart || (start == bestStart && candidate.Ledger.LastGrant >= waiting[best].Ledger.LastGrant)))
+                // Earlier start, then the longer wait; the lower id (earlier in the list) keeps a tie.
+                if (best is not null && (start > bestStart || (start == bestStart && candidate.Ledger.LastGrant >= best.Ledger.LastGrant)))
                     continue;
                 if (!Budget.CanSpend(candidate.Ledger, candidate.Session.Budgets, nowMs, MinimumTurnTokens))
                 {
-                    candidate.Cephalon = -1;
+                    // Out of budget until its windows move or its ledger changes (which refreshes it in the memo).
+                    candidate.Out = stamp;
+                    candidate.BrokeUntilMs = Budget.AnswerStandsUntil(candidate.Ledger, nowMs);
                     continue;
                 }
-                best = i;
+                best = candidate;
                 bestStart = start;
             }
-            if (best < 0)
+            if (best is null)
                 return;
-            ref var granted = ref waiting[best];
-            granted.Cephalon = -1;
-            var ledger = granted.Ledger with { Pass = bestStart + Stride(granted.Ledger.Weight), LastGrant = ++visit };
-            ledgers[granted.Id] = ledger;
-            grants.Add(new SessionTurnGranted(granted.Id, granted.Session.Name, visit));
-            line.VirtualTime = Math.Max(line.VirtualTime, bestStart);
+            best.Out = stamp;
+            var ledger = best.Ledger with { Pass = bestStart + Stride(best.Ledger.Weight), LastGrant = ++visit };
+            ledgers[best.Id] = ledger;
+            grants.Add(new SessionTurnGranted(best.Id, best.Session.Name, visit));
+            SessionSchedulerMemo.Granted(line, best, ledger, bestStart);
         }
     }
-
-    /// <summary>
-    /// A cephalon's state for one tick: its cap, calls in flight, virtual time (the start of the latest turn granted
-    /// in it), and where its waiting sessions lie in the shared list (usually one run, as a cephalon's sessions are
-    /// spawned together).
-    /// </summary>
-    private record struct Line(EntityId Id, int Cap)
-    {
-        public int InFlight;
-        public long VirtualTime = long.MinValue;
-        public int First = int.MaxValue;
-        public int Last = -1;
-    }
-
-    /// <summary>A session that could take a turn but for its budget; <see cref="Cephalon"/> is -1 once granted or out of budget.</summary>
-    private record struct Candidate(EntityId Id, Session Session, SessionLedger Ledger, int Cephalon);
-
-    /// <summary>The index of the cephalon <paramref name="id"/> in <paramref name="lines"/>, or -1; tries <paramref name="hint"/> first.</summary>
-    private static int LineOf(Line[] lines, EntityId id, int hint)
-    {
-        if (hint < lines.Length && lines[hint].Id == id)
-            return hint;
-        for (var i = 0; i < lines.Length; i++)
-        {
-            if (lines[i].Id == id)
-                return i;
-        }
-        return -1;
-    }
-
-    /// <summary>
-    /// A session with work that waits only for its cadence needs a tick when the cadence is over; nothing else may
-    /// bring one, so the scheduler asks for a wake at that time (once per due time). The scheduler changes no
-    /// session, so this reads the sessions as they came in.
-    /// </summary>
-    private static bool NeedsWake(Session session, long nowMs)
-    {
-        if (session.Status != SessionStatus.Ready || session.Turn is not null || session.Queue.IsEmpty || session.LastTurnMs == 0)
-            return false;
-        var due = session.LastTurnMs + session.Profile.CadenceMs;
-        return due > nowMs && session.WakeAtMs != due;
-    }
-
-    /// <summary>
-    /// Ready, with work (queued events, or a turn waiting to call the model again), and past its cadence when the
-    /// turn would be a new one: a candidate but for its budget and its call in flight, which are read from the ledger.
-    /// </summary>
-    private static bool IsWaiting(Session session, long nowMs) =>
-        session.Status == SessionStatus.Ready && HasWork(session)
-        && (session.Turn is not null || session.LastTurnMs == 0 || nowMs >= session.LastTurnMs + session.Profile.CadenceMs);
-
-    private static bool HasWork(Session session) =>
-        !session.Queue.IsEmpty || session.Turn is { Phase: TurnPhase.Continuing };
 
     /// <summary>Closes calls answered this tick (a response or an error carrying the session in its meta).</summary>
     private static void Settle(ImmutableArray<Event> events, ImmutableSortedDictionary<EntityId, SessionLedger>.Builder ledgers)
