@@ -46,6 +46,12 @@ public sealed record World
     /// </summary>
     internal Systems.SessionSchedulerMemo? SchedulerMemo { get; init; }
 
+    /// <summary>The job table's index for the systems that query it (<see cref="Systems.JobIndex"/>); not state either.</summary>
+    internal Systems.JobIndex? JobMemo { get; init; }
+
+    /// <summary>This world carrying <paramref name="index"/> as its job index.</summary>
+    internal World WithJobMemo(Systems.JobIndex index) => ReferenceEquals(JobMemo, index) ? this : this with { JobMemo = index };
+
     /// <summary>The memory pipeline settings written at genesis, or the defaults.</summary>
     public MemorySettings MemoryConfig => MemorySettings.IsEmpty ? Components.MemorySettings.Default : MemorySettings.First().Value;
 

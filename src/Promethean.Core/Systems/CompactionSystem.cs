@@ -26,7 +26,8 @@ public static class CompactionSystem
 
     public static World Update(World world, IStoreReader stores)
     {
-        var run = new Run(world, stores);
+        using var jobs = JobIndex.Take(world);
+        var run = new Run(world, stores, jobs.Index);
         foreach (var e in world.EventsIn)
             run.Handle(e);
         return run.Finish();
@@ -35,7 +36,7 @@ public static class CompactionSystem
     public static string CommitDedupeKey(string groupHash) => CommitDedupePrefix + groupHash;
 
     /// <summary>One tick of compaction; it collects effects, events and counters, then applies them once.</summary>
-    private sealed class Run(World world, IStoreReader stores)
+    private sealed class Run(World world, IStoreReader stores, JobIndex jobs)
     {
         private readonly CompactionSettings _cfg = world.MemoryConfig.Compaction;
         private readonly long _now = world.TimeMs;
@@ -69,7 +70,7 @@ public static class CompactionSystem
             if (_requested)
                 SchedulePlan(_now);
             RunDuePlans();
-            if (_cfg.EveryMs > 0 && !_next.Jobs.Values.Any(j => j.Type == Job.GcPlan))
+            if (_cfg.EveryMs > 0 && !GcJobs().Any(j => j.Job.Type == Job.GcPlan))
                 SchedulePlan(_now + _cfg.EveryMs);
             StartCommits();
 
@@ -89,16 +90,19 @@ public static class CompactionSystem
             return next;
         }
 
+        /// <summary>The compaction jobs of the table as it is now, in id order (the job table holds every embedding too).</summary>
+        private IReadOnlyList<(EntityId Id, Job Job)> GcJobs() => jobs.Sync(_next.Jobs).Compaction();
+
         private static readonly ImmutableSortedDictionary<string, string> PurposeMeta =
             ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal).Add("purpose", Purpose);
 
         private void SchedulePlan(long dueMs)
         {
-            var existing = _next.Jobs.FirstOrDefault(j => j.Value.Type == Job.GcPlan);
-            if (existing.Value is { } plan)
+            var existing = GcJobs().FirstOrDefault(j => j.Job.Type == Job.GcPlan);
+            if (existing.Job is { } plan)
             {
                 if (plan.NotBeforeMs > dueMs)
-                    _next = _next with { Jobs = _next.Jobs.SetItem(existing.Key, plan with { NotBeforeMs = dueMs }) };
+                    _next = _next with { Jobs = _next.Jobs.SetItem(existing.Id, plan with { NotBeforeMs = dueMs }) };
                 return;
             }
             _next = _next.Spawn(out var id);
@@ -110,12 +114,12 @@ public static class CompactionSystem
 
         private void RunDuePlans()
         {
-            var due = _next.Jobs.Where(j => j.Value.Type == Job.GcPlan && j.Value.NotBeforeMs <= _now).Select(j => j.Key).ToList();
+            var due = GcJobs().Where(j => j.Job.Type == Job.GcPlan && j.Job.NotBeforeMs <= _now).Select(j => j.Id).ToList();
             if (due.Count == 0)
                 return;
             _next = _next with { Jobs = _next.Jobs.RemoveRange(due) };
             var plan = CompactionPlanner.Plan(stores, _cfg, _now, CompactionPlanner.Reserved(_next));
-            var queuedKeys = _next.Jobs.Values.Where(j => j.Type == Job.GcCommit).Select(j => j.DedupeKey).ToHashSet(StringComparer.Ordinal);
+            var queuedKeys = GcJobs().Where(j => j.Job.Type == Job.GcCommit).Select(j => j.Job.DedupeKey).ToHashSet(StringComparer.Ordinal);
             var queued = ImmutableArray.CreateBuilder<string>();
             foreach (var group in plan.Groups)
             {
@@ -144,8 +148,9 @@ public static class CompactionSystem
 
         private void StartCommits()
         {
-            var inFlight = _next.Jobs.Values.Count(j => j.Type == Job.GcCommit && j.Status == JobStatus.Running);
-            var ready = _next.Jobs.Where(j => j.Value.Type == Job.GcCommit && j.Value.Status == JobStatus.Pending).ToList();
+            var gc = GcJobs();
+            var inFlight = gc.Count(j => j.Job.Type == Job.GcCommit && j.Job.Status == JobStatus.Running);
+            var ready = gc.Where(j => j.Job.Type == Job.GcCommit && j.Job.Status == JobStatus.Pending).ToList();
             foreach (var (id, job) in ready)
             {
                 if (job.NotBeforeMs > _now)
@@ -243,7 +248,7 @@ public static class CompactionSystem
 
         private (EntityId Id, Job Job)? Running(string effectId)
         {
-            foreach (var (id, job) in _next.Jobs)
+            foreach (var (id, job) in GcJobs())
             {
                 if (job.Type == Job.GcCommit && job.Status == JobStatus.Running && job.EffectId == effectId)
                     return (id, job);

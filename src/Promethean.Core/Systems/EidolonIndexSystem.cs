@@ -29,21 +29,18 @@ public static class EidolonIndexSystem
     {
         var cfg = world.MemoryConfig;
         var embed = cfg.EmbedEndpoint.Length > 0;
-        if (created.Count == 0 && (!embed || QueueIsFull(world, cfg.MaxPendingJobs)))
-            return world;
+        using var lease = JobIndex.Take(world);
+        var index = lease.Index;
+        if (created.Count == 0 && (!embed || index.OpenEmbedJobs >= cfg.MaxPendingJobs))
+            return world.WithJobMemo(index);
 
         var next = world;
         var effects = new List<Effect>();
         var events = new List<Event>();
         var jobs = world.Jobs.ToBuilder();
-        var byKey = new Dictionary<string, EntityId>(StringComparer.Ordinal);
-        foreach (var (id, job) in world.Jobs)
-        {
-            if (IsEmbedJob(job) && job.Status is JobStatus.Pending or JobStatus.Running)
-                byKey[job.DedupeKey] = id;
-        }
         var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
-        var pendingCount = byKey.Count;
+        // Distinct dedupe keys of the open embedding jobs, counted on as jobs are queued and deferred.
+        var pendingCount = index.OpenEmbedKeys;
 
         foreach (var m in created)
         {
@@ -68,21 +65,21 @@ public static class EidolonIndexSystem
                     effects.Add(new JobUndefer(d.DedupeKey));
                     next = next.Spawn(out var id);
                     jobs[id] = new Job(d.Type, d.Priority, JobStatus.Pending, d.DedupeKey, d.Payload) { Model = d.Model, EnqueuedTick = world.Tick };
-                    byKey[d.DedupeKey] = id;
                     pendingCount++;
                     counts["embed.undeferred"] = counts.GetValueOrDefault("embed.undeferred") + 1;
                 }
             }
         }
 
-        next = (next with { Jobs = jobs.ToImmutable() }).Do(effects).Emit(events);
+        next = (next with { Jobs = jobs.ToImmutable(), JobMemo = index }).Do(effects).Emit(events);
         foreach (var (name, count) in counts)
             next = DebugStatsSystem.Count(next, name, count);
         return next;
 
         void Enqueue(string type, int priority, string dedupeKey, string memoryId)
         {
-            if (byKey.TryGetValue(dedupeKey, out var existing))
+            // The index answers for the table as this tick left it so far: sync it to the builder first.
+            if (index.Sync(jobs.ToImmutable()).LatestOpen(dedupeKey) is { } existing)
             {
                 var job = jobs[existing];
                 if (job.Status == JobStatus.Pending)
@@ -94,22 +91,19 @@ public static class EidolonIndexSystem
             }
             if (pendingCount >= cfg.MaxPendingJobs)
             {
-                var lowest = jobs.Where(j => IsEmbedJob(j.Value) && j.Value.Status == JobStatus.Pending)
-                    .OrderBy(j => j.Value.Priority).ThenByDescending(j => j.Key).Select(j => (KeyValuePair<EntityId, Job>?)j).FirstOrDefault();
+                var lowest = index.Sync(jobs.ToImmutable()).LowestPending();
                 counts["embed.deferred"] = counts.GetValueOrDefault("embed.deferred") + 1;
-                if (lowest is not { } low || low.Value.Priority >= priority)
+                if (lowest is not { } low || low.Job.Priority >= priority)
                 {
                     effects.Add(new JobDefer(dedupeKey, type, priority, memoryId, cfg.EmbedModel));
                     return;
                 }
-                effects.Add(new JobDefer(low.Value.DedupeKey, low.Value.Type, low.Value.Priority, low.Value.Payload, low.Value.Model));
-                jobs.Remove(low.Key);
-                byKey.Remove(low.Value.DedupeKey);
+                effects.Add(new JobDefer(low.Job.DedupeKey, low.Job.Type, low.Job.Priority, low.Job.Payload, low.Job.Model));
+                jobs.Remove(low.Id);
                 pendingCount--;
             }
             next = next.Spawn(out var id);
             jobs[id] = new Job(type, priority, JobStatus.Pending, dedupeKey, memoryId) { Model = cfg.EmbedModel, EnqueuedTick = world.Tick };
-            byKey[dedupeKey] = id;
             pendingCount++;
             events.Add(new EmbeddingJobEnqueued(id, type, dedupeKey));
         }
@@ -128,10 +122,6 @@ public static class EidolonIndexSystem
 
     public static string DedupeKey(string model, string kind, string contentHash) =>
         model + "|" + kind + "|" + Sha256Hex.Of(contentHash, 32);
-
-    /// <summary>Whether at least <paramref name="max"/> embedding jobs are pending or running; stops counting there (the table can be large).</summary>
-    private static bool QueueIsFull(World world, int max) =>
-        world.Jobs.Values.Where(j => IsEmbedJob(j) && j.Status is JobStatus.Pending or JobStatus.Running).Take(max).Count() >= max;
 
     /// <summary>Embedding jobs share the job table with compaction's <c>gc/*</c> jobs.</summary>
     public static bool IsEmbedJob(Job job) => job.Type is Job.EmbedCanonical or Job.EmbedEidolon;

@@ -21,6 +21,8 @@ public static class EmbeddingWorkerSystem
         if (world.Jobs.IsEmpty)
             return world;
         var cfg = world.MemoryConfig;
+        using var lease = JobIndex.Take(world);
+        var index = lease.Index;
         var jobs = world.Jobs.ToBuilder();
         var effects = new List<Effect>();
         var events = new List<Event>();
@@ -39,17 +41,16 @@ public static class EmbeddingWorkerSystem
             }
         }
 
-        var next = world with { Jobs = jobs.ToImmutable() };
-        next = StartBatches(next.Do(effects).Emit(events), stores, cfg, counts);
+        var next = world with { Jobs = jobs.ToImmutable(), JobMemo = index };
+        next = StartBatches(next.Do(effects).Emit(events), stores, cfg, counts, index);
         foreach (var (name, count) in counts)
             next = DebugStatsSystem.Count(next, name, count);
         return next;
 
         void Complete(string effectId, ImmutableArray<ImmutableArray<float>> vectors, string? error)
         {
-            var batch = jobs.Where(j => EidolonIndexSystem.IsEmbedJob(j.Value) && j.Value.Status == JobStatus.Running && j.Value.EffectId == effectId)
-                .OrderBy(j => j.Value.BatchIndex).ToList();
-            if (error is null && batch.Any(j => j.Value.BatchIndex >= vectors.Length))
+            var batch = index.Sync(jobs.ToImmutable()).RunningIn(effectId).OrderBy(j => j.Job.BatchIndex).ToList();
+            if (error is null && batch.Any(j => j.Job.BatchIndex >= vectors.Length))
                 error = $"expected {batch.Count} vectors, got {vectors.Length}";
             foreach (var (id, job) in batch)
             {
@@ -79,17 +80,16 @@ public static class EmbeddingWorkerSystem
     }
 
     /// <summary>Fills free in-flight slots with batches of one model, highest priority first.</summary>
-    private static World StartBatches(World world, IStoreReader stores, MemorySettings cfg, SortedDictionary<string, long> counts)
+    private static World StartBatches(World world, IStoreReader stores, MemorySettings cfg, SortedDictionary<string, long> counts, JobIndex index)
     {
         if (cfg.EmbedEndpoint.Length == 0)
             return world;
-        var inFlight = world.Jobs.Values.Where(j => EidolonIndexSystem.IsEmbedJob(j) && j.Status == JobStatus.Running).Select(j => j.EffectId).Distinct(StringComparer.Ordinal).Count();
+        var inFlight = index.Sync(world.Jobs).EmbedBatchesInFlight;
         if (inFlight >= cfg.EmbedMaxInFlight)
             return world;
-        var ready = world.Jobs
-            .Where(j => EidolonIndexSystem.IsEmbedJob(j.Value) && j.Value.Status == JobStatus.Pending && j.Value.NotBeforeMs <= world.TimeMs)
-            .OrderByDescending(j => j.Value.Priority).ThenBy(j => j.Key)
-            .ToList();
+        // Read lazily, highest priority first: a batch takes the first few of what may be thousands. The index stays
+        // at this table (nothing syncs it below), which is the table the jobs are read from.
+        var ready = index.PendingByPriority().Where(j => j.Job.NotBeforeMs <= world.TimeMs);
         // Memories put this tick are not in the store until the commit: read them from the effects.
         var puts = new Dictionary<string, Memory>(StringComparer.Ordinal);
         foreach (var put in world.Effects.OfType<MemPut>())
@@ -98,7 +98,7 @@ public static class EmbeddingWorkerSystem
         var taken = new HashSet<EntityId>();
         while (inFlight < cfg.EmbedMaxInFlight)
         {
-            var model = ready.Where(j => !taken.Contains(j.Key)).Select(j => j.Value.Model).FirstOrDefault();
+            var model = ready.Where(j => !taken.Contains(j.Id)).Select(j => j.Job.Model).FirstOrDefault();
             if (model is null)
                 break;
             var inputs = ImmutableArray.CreateBuilder<string>();
