@@ -46,6 +46,40 @@ public sealed class CanonicalJsonTests
         back.Meta["k"].ShouldBe("v");
     }
 
+    /// <summary>
+    /// A session's queue is written by its own converter, each event as its spliced-in memoized hash JSON; the bytes
+    /// (and so every world hash) must be those the serializer's collection converter writes with the event's hash as a
+    /// base64 value. Random hashes cover every base64 character, '+' and '/' included.
+    /// </summary>
+    [Fact]
+    public void SerializeForHash_SessionQueue_IsByteForByteTheSerializersOwn()
+    {
+        var reference = new System.Text.Json.JsonSerializerOptions(CanonicalJson.HashOptions);
+        var ours = reference.Converters.Where(c => c is EventJsonConverter or EventArrayJsonConverter).ToList();
+        ours.Count.ShouldBe(2);
+        foreach (var converter in ours)
+            reference.Converters.Remove(converter);
+        reference.Converters.Add(new Base64HashConverter());
+        var random = new Random(3);
+        for (var n = 0; n < 200; n++)
+        {
+            var queue = Enumerable.Range(0, random.Next(0, 70))
+                .Select(i => (Event)new DiscordMessageNew($"{n}-{i}", "c", null, "u", "user", false, $"text {random.Next()} \"quoted\" +/", i)).ToImmutableArray();
+            var session = new Components.Session($"s{n}", new EntityId(1), "c1-survival", Components.SessionSubscriptions.None, queue, [], [], "", new Components.SessionBudgets(), Components.SessionStatus.Ready);
+            CanonicalJson.SerializeForHash(session).ShouldBe(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(session, reference));
+        }
+    }
+
+    /// <summary>How an event nested in a component was written for hashing before the queue had its own converter.</summary>
+    private sealed class Base64HashConverter : System.Text.Json.Serialization.JsonConverter<Event>
+    {
+        public override Event Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options) =>
+            throw new NotSupportedException();
+
+        public override void Write(System.Text.Json.Utf8JsonWriter writer, Event value, System.Text.Json.JsonSerializerOptions options) =>
+            writer.WriteBase64StringValue(CanonicalJson.EventHash(value));
+    }
+
     [Fact]
     public void DeserializeEvent_UnknownType_NamesIt()
     {

@@ -39,6 +39,7 @@ public static class CanonicalJson
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower));
         options.Converters.Add(new OrdinalCollectionsConverterFactory());
         options.Converters.Add(new EventJsonConverter(hashing));
+        options.Converters.Add(new EventArrayJsonConverter(hashing));
         options.Converters.Add(new EffectJsonConverter());
         options.MakeReadOnly();
         return options;
@@ -77,6 +78,20 @@ public static class CanonicalJson
 
     /// <summary>SHA-256 of an event's canonical bytes, memoized per instance.</summary>
     public static byte[] EventHash(Event e) => e.Memo.Hash ??= Sha256.Of(SerializeEvent(e));
+
+    /// <summary>
+    /// An event's hash as a component's hashing bytes hold it (a JSON base64 string), memoized per instance: written by
+    /// the writer and encoder the serializer uses, so splicing it in gives the bytes writing the hash would.
+    /// </summary>
+    internal static byte[] EventHashJson(Event e)
+    {
+        if (e.Memo.HashJson is { } json)
+            return json;
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(48);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = HashOptions.Encoder, SkipValidation = true }))
+            writer.WriteBase64StringValue(EventHash(e));
+        return e.Memo.HashJson = buffer.WrittenSpan.ToArray();
+    }
 
     public static JsonObject EventNode(Event e) => JsonNode.Parse(SerializeEvent(e))!.AsObject();
 

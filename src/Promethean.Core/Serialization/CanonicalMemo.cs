@@ -12,6 +12,9 @@ internal sealed class CanonicalMemo : IEquatable<CanonicalMemo>
 
     public byte[]? Hash { get; set; }
 
+    /// <summary>The hash as the JSON string (quoted base64) that stands for the event in a component's hashing bytes.</summary>
+    public byte[]? HashJson { get; set; }
+
     public bool Equals(CanonicalMemo? other) => other is not null;
 
     public override bool Equals(object? obj) => obj is CanonicalMemo;

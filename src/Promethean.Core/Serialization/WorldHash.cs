@@ -112,13 +112,13 @@ public sealed record WorldHash(string Hex, ImmutableSortedDictionary<string, str
     }
 
     /// <summary>
-    /// Pre-computes the canonical bytes and hashes of <paramref name="events"/> (memoized on each), so the hash of a
+    /// Pre-computes the canonical bytes, hashes and hash JSON of <paramref name="events"/> (memoized on each), so the hash of a
     /// tick's events in is cheap by the time the tick ends: a runtime may call it on another core while systems run.
     /// </summary>
     public static void Prehash(ImmutableArray<Events.Event> events)
     {
         foreach (var e in events)
-            CanonicalJson.EventHash(e);
+            CanonicalJson.EventHashJson(e);
     }
 
     public static string ToHex(byte[] bytes) => Convert.ToHexStringLower(bytes);
