@@ -48,11 +48,47 @@ public sealed class LocalEmbeddingProvider : IEmbeddingProvider, IDisposable
         }, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
-    public Task<EmbeddingResult> EmbedAsync(IReadOnlyList<string> inputs, string model, CancellationToken cancellationToken)
+    public Task<EmbeddingResult> EmbedAsync(IReadOnlyList<string> inputs, string model, CancellationToken cancellationToken) =>
+        EmbedAsync(inputs, background: false, cancellationToken);
+
+    /// <summary>
+    /// Embeds on a thread of its own, never a thread-pool thread: a model run takes 10-300 ms of CPU, and on a
+    /// 2-core machine two of them held both pool threads, so the tick loop's continuations and the dispatch of
+    /// other effects (a session's next <c>llm/chat</c>) queued behind them. A <paramref name="background"/> batch
+    /// (the embedding worker's) runs at a lower OS priority, so it takes the CPU the tick loop and the sessions'
+    /// own query embeddings leave, instead of halving it.
+    /// </summary>
+    public Task<EmbeddingResult> EmbedAsync(IReadOnlyList<string> inputs, bool background, CancellationToken cancellationToken) =>
+        Task.Factory.StartNew(() =>
+        {
+            if (background)
+                LowerThreadPriority();
+            var vectors = Run(inputs, cancellationToken);
+            return new EmbeddingResult([.. vectors.Select(v => ImmutableArray.Create(v))], ModelName, []);
+        }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    /// <summary>Nice value of a background embedding thread (Linux; 0 is normal, 19 lowest). A thread's own nice needs no privilege to raise.</summary>
+    public const int BackgroundNice = 10;
+
+    private static void LowerThreadPriority()
     {
-        var vectors = Run(inputs, cancellationToken);
-        return Task.FromResult(new EmbeddingResult([.. vectors.Select(v => ImmutableArray.Create(v))], ModelName, []));
+        if (!OperatingSystem.IsLinux())
+            return;
+        try
+        {
+            _ = SetPriority(0 /* PRIO_PROCESS: on Linux a thread id names one thread */, GetTid(), BackgroundNice);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // Priorities are a hint: without them the batch runs at normal priority.
+        }
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "gettid")]
+    private static extern int GetTid();
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "setpriority", SetLastError = true)]
+    private static extern int SetPriority(int which, int who, int prio);
 
     /// <summary>Embeds texts synchronously (for benchmarks and tools); vectors are L2-normalized, in input order.</summary>
     public float[][] Embed(IReadOnlyList<string> inputs) => Run(inputs, CancellationToken.None);
