@@ -60,7 +60,31 @@ public sealed class TokenCounter
         return O200k;
     }
 
-    public int Count(string text) => string.IsNullOrEmpty(text) ? 0 : _tokenizer.CountTokens(text);
+    /// <summary>Most texts whose counts are remembered; past it the memo starts over.</summary>
+    public const int MemoEntries = 4_096;
+
+    /// <summary>Longest text whose count is remembered (a recent line or a memory is cut to 2,000 characters).</summary>
+    public const int MemoMaxChars = 16_384;
+
+    // Counts of texts seen before, by content: a turn counts its system prompt, pins, tool specs and a recent ring
+    // that moved by one line since the last turn, each two or three times (sections, then the whole prompt). A
+    // count is a pure function of the text, so the memo changes no result, only how often the BPE runs.
+    private readonly ConcurrentDictionary<string, int> _memo = new(StringComparer.Ordinal);
+
+    public int Count(string text)
+    {
+        if (string.IsNullOrEmpty(text))
+            return 0;
+        if (text.Length > MemoMaxChars)
+            return _tokenizer.CountTokens(text);
+        if (_memo.TryGetValue(text, out var count))
+            return count;
+        count = _tokenizer.CountTokens(text);
+        if (_memo.Count >= MemoEntries)
+            _memo.Clear();
+        _memo.TryAdd(text, count);
+        return count;
+    }
 
     /// <summary>Prompt tokens of a chat request as OpenAI counts them: content, names, tool calls and per-message overhead.</summary>
     public int CountMessages(IEnumerable<ChatMessage> messages)
