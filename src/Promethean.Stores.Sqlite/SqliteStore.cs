@@ -28,6 +28,7 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
     private SqliteStore(SqliteConnection db, bool readOnly = false)
     {
         _db = db;
+        _memoKeywordReads = !readOnly;
         if (readOnly)
         {
             Execute("PRAGMA busy_timeout=5000;");
@@ -319,15 +320,52 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
     /// </summary>
     private List<(string Word, long Frequency)> DocumentFrequencies(List<string> words)
     {
-        var cmd = Prepared("""
-            SELECT w.value, (SELECT count(*) FROM (SELECT 1 FROM memories_fts WHERE memories_fts MATCH '"' || w.value || '"' LIMIT $cap)) AS n
-            FROM json_each($w) w WHERE n > 0 ORDER BY n, w.value
-            """, ("$w", JsonSerializer.Serialize(words)), ("$cap", KeywordRowBudget + 1));
-        using var r = cmd.ExecuteReader();
-        var list = new List<(string, long)>();
-        while (r.Read())
-            list.Add((r.GetString(0), r.GetInt64(1)));
-        return list;
+        if (!_memoKeywordReads)
+            _frequencies.Clear();
+        var missing = words.Where(w => !_frequencies.ContainsKey(w)).ToList();
+        if (missing.Count > 0)
+        {
+            var cmd = Prepared("""
+                SELECT w.value, (SELECT count(*) FROM (SELECT 1 FROM memories_fts WHERE memories_fts MATCH '"' || w.value || '"' LIMIT $cap)) AS n
+                FROM json_each($w) w
+                """, ("$w", JsonSerializer.Serialize(missing)), ("$cap", KeywordRowBudget + 1));
+            using var r = cmd.ExecuteReader();
+            if (_frequencies.Count + missing.Count > KeywordMemoEntries)
+                _frequencies.Clear();
+            while (r.Read())
+                _frequencies[r.GetString(0)] = r.GetInt64(1);
+        }
+        // Rarest first, ties in SQLite's text order (UTF-8 bytes, i.e. code points), as the query used to sort them.
+        return [.. words.Select(w => (Word: w, Frequency: _frequencies[w])).Where(w => w.Frequency > 0)
+            .OrderBy(w => w.Frequency).ThenBy(w => System.Text.Encoding.UTF8.GetBytes(w.Word), Utf8Order.Instance)];
+    }
+
+    private sealed class Utf8Order : IComparer<byte[]>
+    {
+        public static readonly Utf8Order Instance = new();
+
+        public int Compare(byte[]? x, byte[]? y) => x.AsSpan().SequenceCompareTo(y);
+    }
+
+    /// <summary>
+    /// Keyword reads remembered until the memories change: each word's (capped) document frequency and each FTS
+    /// query's top hits. A turn searches twice (the question, then the model's memory_search, usually in the same
+    /// words) with no memory written in between. Any mem/put or mem/tombstone applied clears both, so a read gives
+    /// what the tables hold, as a read of them would: a function of the journal like every store read.
+    /// </summary>
+    private readonly Dictionary<string, long> _frequencies = new(StringComparer.Ordinal);
+
+    private readonly Dictionary<(string Match, int K), ScoredId[]> _keywordHits = [];
+
+    private const int KeywordMemoEntries = 1_024;
+
+    /// <summary>Only the writer remembers: it sees every write, a read-only connection (another process's data dir) does not.</summary>
+    private readonly bool _memoKeywordReads;
+
+    private void ForgetKeywordReads()
+    {
+        _frequencies.Clear();
+        _keywordHits.Clear();
     }
 
     private static string Phrases(IEnumerable<string> words, string op) => string.Join(op, words.Select(w => "\"" + w + "\""));
@@ -340,8 +378,17 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
     /// </summary>
     private List<ScoredId> Keyword(string match, int k)
     {
+        if (!_memoKeywordReads)
+            _keywordHits.Clear();
+        if (_keywordHits.TryGetValue((match, k), out var hits))
+            return [.. hits];
         var list = Keyword(match, k, 2 * k);
-        return list.Count < k ? Keyword(match, k, null) : list;
+        if (list.Count < k)
+            list = Keyword(match, k, null);
+        if (_keywordHits.Count >= KeywordMemoEntries)
+            _keywordHits.Clear();
+        _keywordHits[(match, k)] = [.. list];
+        return list;
     }
 
     private List<ScoredId> Keyword(string match, int k, int? cut)
@@ -535,6 +582,8 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
         var run = new List<Effect>();
         foreach (var effect in effects.Where(e => e.IsStoreEffect))
         {
+            if (effect is MemPut or MemTombstone)
+                ForgetKeywordReads();
             if (run.Count > 0 && run[0].GetType() != effect.GetType())
             {
                 ApplyRun(run);
