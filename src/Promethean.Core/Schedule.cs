@@ -18,6 +18,7 @@ public static class Schedule
         new("memory.ingest", MemoryIngestSystem.Update),
         new("eidolon.index", EidolonIndexSystem.Update),
         new("sentinel.step", SentinelSystem.Update),
+        new("cephalon.tools", CephalonSystem.UpdateToolResults),
         new("session.scheduler", SessionSchedulerSystem.Update),
         new("cephalon.step", CephalonSystem.Update),
         new("discord.send-requests", DiscordSendRequestSystem.Update),

@@ -43,7 +43,7 @@ public sealed class DebugStatsSystemTests
     {
         Schedule.Systems.Select(s => s.Name).ShouldBe(
         [
-            "route-events->sessions", "memory.ingest", "eidolon.index", "sentinel.step", "session.scheduler",
+            "route-events->sessions", "memory.ingest", "eidolon.index", "sentinel.step", "cephalon.tools", "session.scheduler",
             "cephalon.step", "discord.send-requests", "embedding.worker.step", "compaction.step", "olympia.step", "debug.stats",
         ]);
     }

@@ -59,6 +59,36 @@ public static class CephalonSystem
                 EffectError err when err.EffectType == "llm/embed" && Purpose(err.Meta) == QueryPurpose => OnQueryVector(next, stores, err.Meta, err.EffectId, default),
                 LlmResponse r when r.Meta.ContainsKey(SessionKey) => OnResponse(next, stores, r),
                 EffectError err when err.EffectType == "llm/chat" && err.Meta.ContainsKey(SessionKey) => OnChatError(next, err),
+                _ => next,
+            };
+        }
+        foreach (var grant in world.EventsOut.OfType<SessionTurnGranted>())
+            next = OnGrant(next, stores, grant.Session);
+
+        // A session whose tool results came in this tick (cephalon.tools) and that the scheduler could not grant its
+        // next round right away (budget, slots) needs a tick later, when nothing else may be on its way to bring one.
+        foreach (var done in world.EventsOut.OfType<ToolResult>().Select(r => r.Session).Distinct())
+        {
+            if (next.Sessions.TryGetValue(done, out var s) && s is { Status: SessionStatus.Ready, Turn.Phase: TurnPhase.Continuing }
+                && !next.Effects.OfType<TimerWake>().Any(w => w.Meta.GetValueOrDefault(SessionKey) == done.ToString()))
+                next = next.Do(Wake(done, next.TimeMs));
+        }
+        return next;
+    }
+
+    /// <summary>
+    /// cephalon.tools, before the scheduler: the outcomes of a round's tool effects (file reads, memory searches) join
+    /// the conversation, and a session with all its results is ready for its next round, which the scheduler can then
+    /// grant in the same tick (cephalon.step calls the model). Before, cephalon.step took them after the scheduler had
+    /// run and asked for a tick (timer/wake) to be granted in: one tick, one commit and one hand-off more per tool round.
+    /// </summary>
+    public static World UpdateToolResults(World world, IStoreReader stores)
+    {
+        var next = world;
+        foreach (var e in world.EventsIn)
+        {
+            next = e switch
+            {
                 FsReadResult r when Purpose(r.Meta) == ToolPurpose => OnToolOutcome(next, r.Meta, r.EffectId, CephalonTools.Cap(r.Content), false),
                 LlmEmbedResult r when Purpose(r.Meta) == ToolPurpose => OnToolOutcome(next, r.Meta, r.EffectId, SearchFromMeta(next, stores, r.Meta, r.Vectors.IsDefaultOrEmpty ? default : r.Vectors[0]), false),
                 EffectError err when err.EffectType == "llm/embed" && Purpose(err.Meta) == ToolPurpose => OnToolOutcome(next, err.Meta, err.EffectId, SearchFromMeta(next, stores, err.Meta, default), false),
@@ -66,8 +96,6 @@ public static class CephalonSystem
                 _ => next,
             };
         }
-        foreach (var grant in world.EventsOut.OfType<SessionTurnGranted>())
-            next = OnGrant(next, stores, grant.Session);
         return next;
     }
 
@@ -344,7 +372,7 @@ public static class CephalonSystem
         }
         var messages = turn.Messages.Add(new ChatMessage("assistant", r.Text, ToolCalls: r.ToolCalls));
         turn = turn with { Messages = messages, ToolCalls = used, Pending = pending.ToImmutable() };
-        return Advance(next, id, session, turn);
+        return Advance(next, id, session, turn, wake: true);
     }
 
     private static World OnToolOutcome(World world, ImmutableSortedDictionary<string, string> meta, string effectId, string content, bool isError)
@@ -357,11 +385,11 @@ public static class CephalonSystem
         var next = world.Emit(new ToolResult(id, callId, pending.Name, content, isError));
         session = session with { Unfiled = session.Unfiled.Add(Transcript(pending.Name, "", content, isError, turn, effectId, world.TimeMs)) };
         turn = turn with { Pending = turn.Pending.SetItem(callId, pending with { Result = content, IsError = isError }) };
-        return Advance(next, id, session, turn);
+        return Advance(next, id, session, turn, wake: false);
     }
 
     /// <summary>Once every tool call of the round has its result, the results join the conversation and the session asks for another round.</summary>
-    private static World Advance(World world, EntityId id, Session session, SessionTurn turn)
+    private static World Advance(World world, EntityId id, Session session, SessionTurn turn, bool wake)
     {
         if (turn.Pending.Values.Any(p => p.Result is null))
             return Put(world, id, session with { Status = SessionStatus.Blocked, Turn = turn with { Phase = TurnPhase.Tooling, WaitingFor = "" } });
@@ -373,8 +401,9 @@ public static class CephalonSystem
                 messages.Add(new ChatMessage("tool", p.IsError ? "error: " + p.Result : p.Result!, call.Id, call.Name));
         }
         turn = turn with { Phase = TurnPhase.Continuing, WaitingFor = "", Messages = messages.ToImmutable(), Pending = ImmutableSortedDictionary<string, PendingTool>.Empty };
-        // Nothing else may be on its way to start the next tick, so ask for one: the scheduler grants the next round there.
-        var next = world.Do(Wake(id, world.TimeMs));
+        // After the scheduler (results known when the model answered), nothing else may be on its way to start the next
+        // tick, so ask for one: the scheduler grants the next round there. Before it (cephalon.tools), it may grant now.
+        var next = wake ? world.Do(Wake(id, world.TimeMs)) : world;
         return Put(next, id, session with { Status = SessionStatus.Ready, Turn = turn });
     }
 
