@@ -362,7 +362,11 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
     /// <summary>Only the writer remembers: it sees every write, a read-only connection (another process's data dir) does not.</summary>
     private readonly bool _memoKeywordReads;
 
-    private void ForgetKeywordReads()
+    /// <summary>
+    /// Drops the remembered keyword reads, so the next ones go to the tables. Every memory write does this; the
+    /// benchmarks call it where the daemon would just have written one (a question is stored before it is answered).
+    /// </summary>
+    public void ForgetKeywordReads()
     {
         _frequencies.Clear();
         _keywordHits.Clear();
