@@ -42,6 +42,7 @@ public static class SortedTreeDiff
         private static readonly Func<object, TKey>? Key;
         private static readonly Func<object, TValue>? Value;
         private static readonly Func<object, int>? Height;
+        private static readonly object? EmptyNode;
 
         public static bool Available { get; }
 
@@ -69,6 +70,10 @@ public static class SortedTreeDiff
             Key = Expression.Lambda<Func<object, TKey>>(Expression.Field(typed, key), n).Compile();
             Value = Expression.Lambda<Func<object, TValue>>(Expression.Field(typed, value), n).Compile();
             Height = Expression.Lambda<Func<object, int>>(Expression.Convert(Expression.Field(typed, height), typeof(int)), n).Compile();
+            EmptyNode = Root(ImmutableSortedDictionary<TKey, TValue>.Empty);
+            // Every empty tree and every leaf's children are one sentinel node without children; the cursor relies on it.
+            if (Left(EmptyNode) is not null)
+                return;
             Available = true;
         }
 
@@ -146,44 +151,54 @@ public static class SortedTreeDiff
 
         /// <summary>
         /// An in-order position in a tree: a stack of subtrees still to walk (not expanded) and of nodes whose left subtree
-        /// is done (expanded: the node's own entry is next). The empty sentinel node (no children) is never pushed.
+        /// is done (expanded: the node's own entry is next). The empty sentinel node (no children) is never pushed. An
+        /// array of its own, not a <see cref="Stack{T}"/>: the diff is mostly pushes and pops.
         /// </summary>
         private sealed class Cursor
         {
-            private readonly Stack<(object Node, bool Expanded)> _stack = new();
+            private (object Node, bool Expanded)[] _stack = new (object, bool)[64];
+            private int _count;
 
             public Cursor(object root) => Push(root);
 
-            public bool Done => _stack.Count == 0;
+            public bool Done => _count == 0;
 
-            public (object Node, bool Expanded) Top => _stack.Peek();
+            public (object Node, bool Expanded) Top => _stack[_count - 1];
 
-            public void Skip() => _stack.Pop();
+            public void Skip() => _stack[--_count] = default;
 
             /// <summary>Replaces the subtree on top by its right subtree, its own entry and its left subtree (on top).</summary>
             public void Expand()
             {
-                var (node, _) = _stack.Pop();
+                var node = _stack[--_count].Node;
                 Push(Right!(node)!);
-                _stack.Push((node, true));
+                PushEntry(node, true);
                 Push(Left!(node)!);
             }
 
             /// <summary>The next entry: its key, and its value in <paramref name="value"/>.</summary>
             public TKey Next(out TValue value)
             {
-                while (!_stack.Peek().Expanded)
+                while (!_stack[_count - 1].Expanded)
                     Expand();
-                var (node, _) = _stack.Pop();
+                var node = _stack[--_count].Node;
+                _stack[_count] = default;
                 value = Value!(node);
                 return Key!(node);
             }
 
             private void Push(object node)
             {
-                // The empty node is the one without children (a leaf's children are the empty node, not null).
-                if (Left!(node) is not null)
-                    _stack.Push((node, false));
+                // The empty node is the one shared sentinel without children (a leaf's children are it, not null).
+                if (!ReferenceEquals(node, EmptyNode))
+                    PushEntry(node, false);
+            }
+
+            private void PushEntry(object node, bool expanded)
+            {
+                if (_count == _stack.Length)
+                    Array.Resize(ref _stack, _count * 2);
+                _stack[_count++] = (node, expanded);
             }
         }
     }
