@@ -49,7 +49,15 @@ internal sealed class JobIndex
             index = new JobIndex();
             Monitor.Enter(index);
         }
-        index.Sync(world.Jobs);
+        try
+        {
+            index.Sync(world.Jobs);
+        }
+        catch
+        {
+            Monitor.Exit(index);
+            throw;
+        }
         return new Lease(index);
     }
 

@@ -63,7 +63,9 @@ internal sealed class SessionSchedulerMemo
             var id = order <= 0 ? _sessionChanges[s].Key : _ledgerChanges[l].Key;
             _members.TryGetValue(id, out var member);
             var session = order <= 0 ? _sessionChanges[s++].After : member?.Session;
-            var ledger = order >= 0 ? _ledgerChanges[l++].After : member?.Ledger;
+            // A session that changed alone keeps its ledger: the member's, or for a session new to the memo (a new
+            // id, or one that comes back while its ledger stayed) the tick's.
+            var ledger = order >= 0 ? _ledgerChanges[l++].After : member?.Ledger ?? settled.GetValueOrDefault(id);
             if (session is null)
             {
                 // No session (removed, or a ledger of none): nothing to schedule.
