@@ -71,8 +71,6 @@ public sealed class ComponentTable<T>(
 
     public override IEnumerable<ComponentChange> Changes(World previous, World next)
     {
-        if (!SortedTreeDiff.Available<EntityId, T>())
-            return ComponentDiff.Walk(this, previous, next);
         var changes = new List<(EntityId Key, T? Before, T? After)>();
         SortedTreeDiff.Changes(get(previous), get(next), changes);
         return changes.Select(c => new ComponentChange(this, c.Key, c.Before, c.After));

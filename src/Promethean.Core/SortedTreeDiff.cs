@@ -18,19 +18,62 @@ namespace Promethean.Core;
 /// </summary>
 public static class SortedTreeDiff
 {
-    /// <summary>Whether the trees of these dictionaries can be read; when false, <see cref="Changes"/> must not be called.</summary>
+    /// <summary>Whether the trees of these dictionaries can be read; when false, <see cref="Changes"/> walks every entry instead.</summary>
     public static bool Available<TKey, TValue>()
         where TKey : notnull
         where TValue : class => Tree<TKey, TValue>.Available;
 
     /// <summary>
     /// Adds to <paramref name="changes"/> each key whose value differs (by reference) between <paramref name="before"/>
-    /// and <paramref name="after"/>, in key order: (key, before or null, after or null).
+    /// and <paramref name="after"/>, in key order: (key, before or null, after or null). Through the trees when
+    /// <see cref="Available{TKey, TValue}"/>, else by walking both dictionaries' entries side by side (same result).
     /// </summary>
     public static void Changes<TKey, TValue>(
         ImmutableSortedDictionary<TKey, TValue> before, ImmutableSortedDictionary<TKey, TValue> after, List<(TKey Key, TValue? Before, TValue? After)> changes)
         where TKey : notnull
-        where TValue : class => Tree<TKey, TValue>.Changes(before, after, changes);
+        where TValue : class
+    {
+        if (ReferenceEquals(before, after))
+            return;
+        if (Tree<TKey, TValue>.Available)
+            Tree<TKey, TValue>.Changes(before, after, changes);
+        else
+            Walk(before, after, changes);
+    }
+
+    /// <summary>The changes found by walking every entry of both dictionaries: the fallback, and the tree diff's reference in tests.</summary>
+    internal static void Walk<TKey, TValue>(
+        ImmutableSortedDictionary<TKey, TValue> before, ImmutableSortedDictionary<TKey, TValue> after, List<(TKey Key, TValue? Before, TValue? After)> changes)
+        where TKey : notnull
+        where TValue : class
+    {
+        var comparer = after.KeyComparer;
+        using var a = before.GetEnumerator();
+        using var b = after.GetEnumerator();
+        var hasA = a.MoveNext();
+        var hasB = b.MoveNext();
+        while (hasA || hasB)
+        {
+            var order = !hasA ? 1 : !hasB ? -1 : comparer.Compare(a.Current.Key, b.Current.Key);
+            if (order < 0)
+            {
+                changes.Add((a.Current.Key, a.Current.Value, null));
+                hasA = a.MoveNext();
+            }
+            else if (order > 0)
+            {
+                changes.Add((b.Current.Key, null, b.Current.Value));
+                hasB = b.MoveNext();
+            }
+            else
+            {
+                if (!ReferenceEquals(a.Current.Value, b.Current.Value))
+                    changes.Add((b.Current.Key, a.Current.Value, b.Current.Value));
+                hasA = a.MoveNext();
+                hasB = b.MoveNext();
+            }
+        }
+    }
 
     private static class Tree<TKey, TValue>
         where TKey : notnull

@@ -67,7 +67,9 @@ public sealed class ComponentDiffTests
                 // The same entries in a tree built afresh: no subtree is shared, every value still is.
                 after = after with { Jobs = ImmutableSortedDictionary.CreateRange(after.Jobs) };
             }
-            var walked = ComponentDiff.Walk(table, before, after).Select(c => (c.Id, c.Before, c.Component)).ToList();
+            var walk = new List<(EntityId Key, Job? Before, Job? After)>();
+            SortedTreeDiff.Walk(before.Jobs, after.Jobs, walk);
+            var walked = walk.Select(c => (Id: c.Key, Before: (object?)c.Before, Component: (object?)c.After)).ToList();
             var diffed = ComponentDiff.Changes(table, before, after).Select(c => (c.Id, c.Before, c.Component)).ToList();
             diffed.Count.ShouldBe(walked.Count);
             for (var i = 0; i < walked.Count; i++)

@@ -67,10 +67,7 @@ internal sealed class JobIndex
         if (ReferenceEquals(table, _seen))
             return this;
         _changes.Clear();
-        if (SortedTreeDiff.Available<EntityId, Job>())
-            SortedTreeDiff.Changes(_seen, table, _changes);
-        else
-            Walk(_seen, table, _changes);
+        SortedTreeDiff.Changes(_seen, table, _changes);
         foreach (var (id, before, after) in _changes)
         {
             if (before is not null)
@@ -146,20 +143,6 @@ internal sealed class JobIndex
         ids.RemoveAt(ids.BinarySearch(id));
         if (ids.Count == 0)
             map.Remove(key);
-    }
-
-    private static void Walk(ImmutableSortedDictionary<EntityId, Job> before, ImmutableSortedDictionary<EntityId, Job> after, List<(EntityId Key, Job? Before, Job? After)> changes)
-    {
-        foreach (var (id, was) in before)
-        {
-            if (!after.ContainsKey(id))
-                changes.Add((id, was, null));
-        }
-        foreach (var (id, now) in after)
-        {
-            if (!before.TryGetValue(id, out var was) || !ReferenceEquals(was, now))
-                changes.Add((id, was, now));
-        }
     }
 
     /// <summary>Exclusive use of an index for one system; releases it when disposed.</summary>

@@ -52,8 +52,8 @@ internal sealed class SessionSchedulerMemo
         _stamp++;
         _sessionChanges.Clear();
         _ledgerChanges.Clear();
-        Diff(_sessions, world.Sessions, _sessionChanges);
-        Diff(_ledgers, settled, _ledgerChanges);
+        SortedTreeDiff.Changes(_sessions, world.Sessions, _sessionChanges);
+        SortedTreeDiff.Changes(_ledgers, settled, _ledgerChanges);
 
         // Both lists are in id order: merge them so each changed session is refreshed once, in id order.
         int s = 0, l = 0;
@@ -209,29 +209,6 @@ internal sealed class SessionSchedulerMemo
                 return i;
         }
         return -1;
-    }
-
-    private static void Diff<T>(ImmutableSortedDictionary<EntityId, T> before, ImmutableSortedDictionary<EntityId, T> after, List<(EntityId Key, T? Before, T? After)> changes)
-        where T : class
-    {
-        if (ReferenceEquals(before, after))
-            return;
-        if (SortedTreeDiff.Available<EntityId, T>())
-        {
-            SortedTreeDiff.Changes(before, after, changes);
-            return;
-        }
-        foreach (var (id, was) in before)
-        {
-            if (!after.ContainsKey(id))
-                changes.Add((id, was, null));
-        }
-        foreach (var (id, now) in after)
-        {
-            if (!before.TryGetValue(id, out var was) || !ReferenceEquals(was, now))
-                changes.Add((id, was, now));
-        }
-        changes.Sort((a, b) => a.Key.CompareTo(b.Key));
     }
 
     /// <summary>
