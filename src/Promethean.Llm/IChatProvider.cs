@@ -12,5 +12,9 @@ public interface IChatProvider
 /// <summary>Embeds texts: an OpenAI-compatible server or the local MiniLM model.</summary>
 public interface IEmbeddingProvider
 {
-    Task<EmbeddingResult> EmbedAsync(IReadOnlyList<string> inputs, string model, CancellationToken cancellationToken);
+    /// <summary>
+    /// Embeds <paramref name="inputs"/> in order. A <paramref name="background"/> call (the embedding worker's batches)
+    /// may yield the CPU to the others (the local model runs it at a lower OS priority; a remote server ignores it).
+    /// </summary>
+    Task<EmbeddingResult> EmbedAsync(IReadOnlyList<string> inputs, string model, bool background, CancellationToken cancellationToken);
 }

@@ -13,9 +13,8 @@ public sealed class LlmEmbedHandler(LlmRouter router) : EffectHandler<LlmEmbed>
         var model = string.IsNullOrEmpty(effect.Model) ? endpoint.Config.EmbeddingModel : effect.Model;
         var result = effect.Inputs.IsEmpty
             ? new EmbeddingResult([], model, [])
-            : endpoint.Embeddings is Local.LocalEmbeddingProvider local
-                ? await local.EmbedAsync(effect.Inputs, background: effect.Meta.GetValueOrDefault("purpose") == Core.Systems.EmbeddingWorkerSystem.Purpose, cancellationToken)
-                : await endpoint.Embeddings!.EmbedAsync(effect.Inputs, model, cancellationToken);
+            : await endpoint.Embeddings!.EmbedAsync(effect.Inputs, model,
+                background: effect.Meta.GetValueOrDefault("purpose") == Core.Systems.EmbeddingWorkerSystem.Purpose, cancellationToken);
         return new LlmEmbedResult(effect.Id, result.Model, result.Vectors) { Meta = effect.Meta };
     }
 }

@@ -52,7 +52,7 @@ public static class LlmProbe
                 using (var local = new LocalEmbeddingProvider())
                 {
                     var watch = Stopwatch.StartNew();
-                    var v = await local.EmbedAsync(["hello world"], LocalEmbeddingProvider.ModelName, cancellationToken);
+                    var v = await local.EmbedAsync(["hello world"], LocalEmbeddingProvider.ModelName, background: false, cancellationToken);
                     rows.Add(new ProbeRow("embedding", ProbeReport.Ok, $"{v.Vectors[0].Length} dims, {LocalEmbeddingProvider.ModelName}, {Ms(watch)} (first call loads the model)"));
                 }
                 return new ProbeReport(name, "local MiniLM embeddings (offline)", rows.ToImmutable(), [], []);
@@ -168,7 +168,7 @@ public static class LlmProbe
         var model = string.IsNullOrEmpty(config.EmbeddingModel) ? config.Model : config.EmbeddingModel;
         try
         {
-            var result = await client.EmbedAsync(["first probe sentence", "second probe sentence", "third"], model, ct);
+            var result = await client.EmbedAsync(["first probe sentence", "second probe sentence", "third"], model, background: false, ct);
             rows.Add(new ProbeRow("embedding", ProbeReport.Ok, $"{result.Vectors[0].Length} dims, model {result.Model}"));
             foreach (var note in result.Notes)
                 quirks.Add(note);

@@ -102,7 +102,7 @@ public sealed class OpenAiClient : IChatProvider, IEmbeddingProvider
         return result with { Notes = [.. notes.Select(_redactor.Scrub), .. result.Notes] };
     }
 
-    public async Task<EmbeddingResult> EmbedAsync(IReadOnlyList<string> inputs, string model, CancellationToken cancellationToken)
+    public async Task<EmbeddingResult> EmbedAsync(IReadOnlyList<string> inputs, string model, bool background, CancellationToken cancellationToken)
     {
         var notes = ImmutableArray.CreateBuilder<string>();
         var vectors = new ImmutableArray<float>[inputs.Count];

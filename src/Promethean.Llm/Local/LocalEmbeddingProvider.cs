@@ -48,9 +48,6 @@ public sealed class LocalEmbeddingProvider : IEmbeddingProvider, IDisposable
         }, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
-    public Task<EmbeddingResult> EmbedAsync(IReadOnlyList<string> inputs, string model, CancellationToken cancellationToken) =>
-        EmbedAsync(inputs, background: false, cancellationToken);
-
     /// <summary>
     /// Embeds on a thread of its own, never a thread-pool thread: a model run takes 10-300 ms of CPU, and on a
     /// 2-core machine two of them held both pool threads, so the tick loop's continuations and the dispatch of
@@ -58,7 +55,7 @@ public sealed class LocalEmbeddingProvider : IEmbeddingProvider, IDisposable
     /// (the embedding worker's) runs at a lower OS priority, so it takes the CPU the tick loop and the sessions'
     /// own query embeddings leave, instead of halving it.
     /// </summary>
-    public Task<EmbeddingResult> EmbedAsync(IReadOnlyList<string> inputs, bool background, CancellationToken cancellationToken) =>
+    public Task<EmbeddingResult> EmbedAsync(IReadOnlyList<string> inputs, string model, bool background, CancellationToken cancellationToken) =>
         Task.Factory.StartNew(() =>
         {
             if (background)
