@@ -41,18 +41,51 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
         if (version > SchemaVersion)
             throw new InvalidOperationException($"this store has schema version {version}, written by a newer Promethean; this one reads up to version {SchemaVersion}");
         if (version < SchemaVersion && Scalar<long>("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'memories'") > 0)
-            Migrate();
+        {
+            if (version < 2)
+                Migrate();
+            MigrateVectors();
+        }
         else
             Execute(Schema);
         Execute($"PRAGMA user_version = {SchemaVersion}");
     }
 
     /// <summary>
+    /// Version 3: <c>vectors</c> is a rowid table with a unique (memory, model, kind) index. Version 2 kept it
+    /// WITHOUT ROWID, where a row is an index entry: a 384-d vector's 1.5 KB row is past what an index page holds
+    /// locally (~1 KB of a 4 KB page), so each vector took a leaf cell plus an overflow page of its own. That made the
+    /// table 2.2x its size and a read of one vector two page reads; the exact index rescores its candidates by reading
+    /// them, ~100 a search (docs/memory.md, "Vector index").
     /// Version 2: keyword index with external content, <c>original</c> stored only when it differs from
     /// the text, near-duplicate rows keyed by (channel, time) with hex simhashes, one posting b-tree
     /// keyed by (key, time desc, memory). Version 1 was the first layout (user_version 0).
     /// </summary>
-    private const int SchemaVersion = 2;
+    private const int SchemaVersion = 3;
+
+    /// <summary>Rebuilds a WITHOUT ROWID <c>vectors</c> table (versions 1 and 2) as the rowid table of version 3, in one transaction.</summary>
+    private void MigrateVectors()
+    {
+        var layout = Scalar<string>("SELECT coalesce((SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'vectors'), '')");
+        if (!layout.Contains("WITHOUT ROWID", StringComparison.OrdinalIgnoreCase))
+        {
+            Execute(Schema);
+            return;
+        }
+        using var tx = _db.BeginTransaction();
+        using (var cmd = _db.CreateCommand())
+        {
+            cmd.Transaction = tx;
+            cmd.CommandText = "ALTER TABLE vectors RENAME TO vectors_v2;" + Schema + """
+
+                INSERT INTO vectors(memory_id, model, kind, dim, data)
+                SELECT memory_id, model, kind, dim, data FROM vectors_v2 ORDER BY memory_id, model, kind;
+                DROP TABLE vectors_v2;
+                """;
+            cmd.ExecuteNonQuery();
+        }
+        tx.Commit();
+    }
 
     /// <summary>Rewrites a store of the first layout into the current one in one transaction, keeping rowids (the keyword index refers to them).</summary>
     private void Migrate()
@@ -153,7 +186,7 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
         CREATE TABLE IF NOT EXISTS nexus_degree(key TEXT PRIMARY KEY, degree INTEGER NOT NULL) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS vectors(
             memory_id TEXT NOT NULL, model TEXT NOT NULL, kind TEXT NOT NULL, dim INTEGER NOT NULL, data BLOB NOT NULL,
-            PRIMARY KEY(memory_id, model, kind)) WITHOUT ROWID;
+            UNIQUE(memory_id, model, kind));
         CREATE TABLE IF NOT EXISTS deferred_jobs(
             seq INTEGER PRIMARY KEY AUTOINCREMENT, dedupe_key TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
             priority INTEGER NOT NULL, payload TEXT NOT NULL, model TEXT NOT NULL);

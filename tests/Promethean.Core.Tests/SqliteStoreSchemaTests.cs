@@ -160,6 +160,65 @@ public sealed class SqliteStoreSchemaTests
         }
     }
 
+    /// <summary>
+    /// A store of version 2 kept its vectors WITHOUT ROWID (a 1.5 KB row was a leaf cell plus an overflow page); opening it
+    /// rebuilds the table as a rowid table with every vector, and searches and updates work as before.
+    /// </summary>
+    [Fact]
+    public void Open_StoreOfVersion2_RebuildsVectorsTableWithNothingLost()
+    {
+        var dir = Directory.CreateTempSubdirectory("promethean-schema");
+        try
+        {
+            var path = Path.Combine(dir.FullName, "promethean.db");
+            var random = new Random(7);
+            float[] Vector() => [.. Enumerable.Range(0, 384).Select(_ => (float)(random.NextDouble() - 0.5))];
+            var vectors = Enumerable.Range(0, 40).ToDictionary(i => $"m{i:00}", _ => Vector());
+            var query = Vector();
+            IReadOnlyList<ScoredId> before;
+            using (var store = SqliteStore.Open(path))
+            {
+                store.ApplyStoreEffects([.. vectors.Select(p => (Effect)new VectorPut(p.Key, "mini", "canonical", [.. p.Value]))]);
+                before = store.VectorSearch("mini", "canonical", query, 10);
+            }
+            using (var legacy = new SqliteConnection($"Data Source={path};Pooling=false"))
+            {
+                legacy.Open();
+                using var cmd = legacy.CreateCommand();
+                cmd.CommandText = """
+                    ALTER TABLE vectors RENAME TO vectors_v3;
+                    CREATE TABLE vectors(
+                        memory_id TEXT NOT NULL, model TEXT NOT NULL, kind TEXT NOT NULL, dim INTEGER NOT NULL, data BLOB NOT NULL,
+                        PRIMARY KEY(memory_id, model, kind)) WITHOUT ROWID;
+                    INSERT INTO vectors SELECT memory_id, model, kind, dim, data FROM vectors_v3;
+                    DROP TABLE vectors_v3;
+                    PRAGMA user_version = 2;
+                    """;
+                cmd.ExecuteNonQuery();
+            }
+
+            using (var store = SqliteStore.Open(path))
+            {
+                store.VectorSearch("mini", "canonical", query, 10).ShouldBe(before);
+                store.ApplyStoreEffects([new VectorPut("m00", "mini", "canonical", [.. query]), new VectorPut("new", "mini", "eidolon", [.. query])]);
+                store.VectorSearch("mini", "canonical", query, 1).Single().Id.ShouldBe("m00");
+                store.VectorSearch("mini", "eidolon", query, 5).Select(h => h.Id).ShouldBe(["new"]);
+            }
+            using var check = new SqliteConnection($"Data Source={path};Pooling=false");
+            check.Open();
+            using var read = check.CreateCommand();
+            read.CommandText = "SELECT (SELECT sql FROM sqlite_schema WHERE name = 'vectors') || ' | ' || (SELECT count(*) FROM vectors) || ' | ' || (SELECT user_version FROM pragma_user_version)";
+            var layout = (string)read.ExecuteScalar()!;
+            layout.ShouldNotContain("WITHOUT ROWID");
+            layout.ShouldEndWith(" | 41 | 3");
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            dir.Delete(recursive: true);
+        }
+    }
+
     [Fact]
     public void Open_StoreFromNewerVersion_FailsNamingTheVersion()
     {
