@@ -118,7 +118,7 @@ public sealed class CephalonScenario : IScenario
 
             // The daemon commits the question (a mem/put) before its embedding comes back, which clears the store's
             // remembered keyword reads; this loop commits nothing, so clear them here, and before each part below.
-            store.ForgetKeywordReads();
+            store.ForgetReads();
             double stepMs = 0, allMs = 0;
             foreach (var system in Schedule.Systems)
             {
@@ -135,12 +135,12 @@ public sealed class CephalonScenario : IScenario
             var vectorStarted = Stopwatch.GetTimestamp();
             store.VectorSearch(SyntheticMemories.Model, "canonical", vector, RetrievalWeights.Default.PoolSize);
             var vectorOnly = Stopwatch.GetElapsedTime(vectorStarted).TotalMilliseconds;
-            store.ForgetKeywordReads();
+            store.ForgetReads();
             var keywordStarted = Stopwatch.GetTimestamp();
             store.KeywordSearch(asked.Sessions[talk].Turn!.Query, RetrievalWeights.Default.PoolSize);
             var keywordOnly = Stopwatch.GetElapsedTime(keywordStarted).TotalMilliseconds;
             var keys = Tagger.Tag(asked.Sessions[talk].Turn!.Query, new TagContext("cephalon", Channel, Session: TalkSession), asked.MemoryConfig.Lexicon).Keys;
-            store.ForgetKeywordReads();
+            store.ForgetReads();
             var retrievalStarted = Stopwatch.GetTimestamp();
             MemoryRetrieval.Retrieve(store, new RetrievalQuery(asked.Sessions[talk].Turn!.Query, [.. vector], [.. keys], next.TimeMs, asked.Sessions[talk].Profile.RelatedK)
             {

@@ -28,7 +28,7 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
     private SqliteStore(SqliteConnection db, bool readOnly = false)
     {
         _db = db;
-        _memoKeywordReads = !readOnly;
+        _memoReads = !readOnly;
         if (readOnly)
         {
             Execute("PRAGMA busy_timeout=5000;");
@@ -227,7 +227,7 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
     public IReadOnlyDictionary<string, Memory> GetMemories(IReadOnlyCollection<string> ids) =>
         MemoriesById("SELECT * FROM memories WHERE id IN (SELECT value FROM json_each($k))", ids, ReadMemory);
 
-    public IReadOnlyDictionary<string, MemoryHead> GetMemoryHeads(IReadOnlyCollection<string> ids) =>
+    private Dictionary<string, MemoryHead> ReadMemoryHeads(IReadOnlyCollection<string> ids) =>
         MemoriesById("SELECT id, kind, lifecycle, created_ms, nexus_keys FROM memories WHERE id IN (SELECT value FROM json_each($k))", ids,
             r => new MemoryHead(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), StringSet(r.GetString(4))));
 
@@ -275,7 +275,7 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
         return list;
     }
 
-    public IReadOnlyDictionary<string, long> KeyDegrees(IReadOnlyCollection<string> keys)
+    private Dictionary<string, long> ReadKeyDegrees(IReadOnlyCollection<string> keys)
     {
         var degrees = keys.Distinct(StringComparer.Ordinal).ToDictionary(k => k, _ => 0L, StringComparer.Ordinal);
         if (degrees.Count == 0)
@@ -288,9 +288,9 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
     }
 
     /// <summary>One statement for many keys: each key's newest postings come from its own range of the posting b-tree.</summary>
-    public IReadOnlyDictionary<string, IReadOnlyList<string>> PostingsOf(IReadOnlyCollection<string> keys, int limit)
+    private Dictionary<string, string[]> ReadPostingsOf(IReadOnlyCollection<string> keys, int limit)
     {
-        var lists = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        var lists = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var distinct = keys.Distinct(StringComparer.Ordinal).ToList();
         if (distinct.Count == 0)
             return lists;
@@ -353,7 +353,7 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
     /// </summary>
     private List<(string Word, long Frequency)> DocumentFrequencies(List<string> words)
     {
-        if (!_memoKeywordReads)
+        if (!_memoReads)
             _frequencies.Clear();
         var missing = words.Where(w => !_frequencies.ContainsKey(w)).ToList();
         if (missing.Count > 0)
@@ -392,12 +392,12 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
 
     private const int KeywordMemoEntries = 1_024;
 
-    /// <summary>Only the writer remembers: it sees every write, a read-only connection (another process's data dir) does not.</summary>
-    private readonly bool _memoKeywordReads;
+    /// <summary>Only the writer remembers (keyword and graph reads): it sees every write, a read-only connection (another process's data dir) does not.</summary>
+    private readonly bool _memoReads;
 
     /// <summary>
-    /// Drops the remembered keyword reads, so the next ones go to the tables. Every memory write does this; the
-    /// benchmarks call it where the daemon would just have written one (a question is stored before it is answered).
+    /// Drops the remembered keyword reads, so the next ones go to the tables. Every memory write does this
+    /// (<see cref="ForgetReads"/> drops the graph reads too).
     /// </summary>
     public void ForgetKeywordReads()
     {
@@ -415,7 +415,7 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
     /// </summary>
     private List<ScoredId> Keyword(string match, int k)
     {
-        if (!_memoKeywordReads)
+        if (!_memoReads)
             _keywordHits.Clear();
         if (_keywordHits.TryGetValue((match, k), out var hits))
             return [.. hits];
@@ -621,6 +621,7 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
         {
             if (effect is MemPut or MemTombstone)
                 ForgetKeywordReads();
+            ForgetGraphReads(effect);
             if (run.Count > 0 && run[0].GetType() != effect.GetType())
             {
                 ApplyRun(run);
