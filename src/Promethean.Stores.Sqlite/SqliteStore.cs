@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
@@ -833,24 +834,40 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
         return world;
     }
 
+    /// <summary>
+    /// The world as one canonical JSON object (<c>components</c> by table and entity id, then <c>nextEntityId</c>,
+    /// <c>tick</c>, <c>timeMs</c>; every key in ordinal order). Written straight to one buffer, each component by the
+    /// canonical serializer, whose output is already in key order: building a node tree first and sorting it took
+    /// ~1.5 s and ~400 MB of garbage for a world with 100k memory mirrors, on the tick thread every
+    /// <c>SnapshotEveryTicks</c>. A test holds it byte for byte to that tree's canonical form.
+    /// </summary>
     public static string SnapshotJson(World world)
     {
-        var root = new JsonObject
+        var buffer = new ArrayBufferWriter<byte>(64 * 1024);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = CanonicalJson.Options.Encoder, SkipValidation = true }))
         {
-            ["tick"] = world.Tick,
-            ["timeMs"] = world.TimeMs,
-            ["nextEntityId"] = world.NextEntityId,
-        };
-        var tables = new JsonObject();
-        foreach (var table in ComponentTables.All)
-        {
-            var entries = new JsonObject();
-            foreach (var (id, component) in table.Entries(world))
-                entries[id.ToString()] = JsonSerializer.SerializeToNode(component, table.ComponentType, CanonicalJson.Options);
-            tables[table.Name] = entries;
+            writer.WriteStartObject();
+            writer.WritePropertyName("components");
+            writer.WriteStartObject();
+            foreach (var table in ComponentTables.All.OrderBy(t => t.Name, StringComparer.Ordinal))
+            {
+                writer.WritePropertyName(table.Name);
+                writer.WriteStartObject();
+                // Entity ids are keys, so they sort as strings ("10" before "9"), as the canonical form sorts every key.
+                foreach (var (id, component) in table.Entries(world).Select(e => (Id: e.Key.ToString(), e.Value)).OrderBy(e => e.Id, StringComparer.Ordinal))
+                {
+                    writer.WritePropertyName(id);
+                    JsonSerializer.Serialize(writer, component, table.ComponentType, CanonicalJson.Options);
+                }
+                writer.WriteEndObject();
+            }
+            writer.WriteEndObject();
+            writer.WriteNumber("nextEntityId", world.NextEntityId);
+            writer.WriteNumber("tick", world.Tick);
+            writer.WriteNumber("timeMs", world.TimeMs);
+            writer.WriteEndObject();
         }
-        root["components"] = tables;
-        return Encoding.UTF8.GetString(CanonicalJson.Write(root));
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     public static World ParseSnapshot(string json)
