@@ -143,8 +143,32 @@ public sealed class Engine
             var report = Step(batch.ToImmutable(), _time.GetUtcNow().ToUnixTimeMilliseconds());
             foreach (var effect in report.ExternalEffects)
                 DispatchToInbound(effect, stopping);
+            MaintainWhileIdle();
         }
         _log.LogInformation("stopped after committing tick {Tick}", _world.Tick);
+    }
+
+    /// <summary>Pages the keyword index merges per step while idle: ~1-2 ms of work, the longest an arriving event waits for it.</summary>
+    private const int IdleMergePages = 32;
+
+    /// <summary>
+    /// Store upkeep between ticks: merges the keyword index's segments a step at a time while no event waits, at most
+    /// ~20 ms in one go, so a merge seldom lands inside a commit (docs/memory.md, "Memory store").
+    /// </summary>
+    private void MaintainWhileIdle()
+    {
+        var started = _time.GetTimestamp();
+        try
+        {
+            while (_inbound.Reader.Count == 0 && _time.GetElapsedTime(started) < TimeSpan.FromMilliseconds(20) && _store.MergeKeywordIndex(IdleMergePages))
+            {
+            }
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            // Upkeep only: the next idle moment tries again, and the index's crisis merge bounds it meanwhile.
+            _log.LogWarning(e, "keyword index merge failed");
+        }
     }
 
     /// <summary>

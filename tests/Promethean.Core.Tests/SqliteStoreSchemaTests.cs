@@ -94,6 +94,51 @@ public sealed class SqliteStoreSchemaTests
         store.KeywordSearch("words", 5).Select(h => h.Id).Order(StringComparer.Ordinal).ShouldBe(["a", "b", "c"]);
     }
 
+    /// <summary>
+    /// The keyword index does not merge inside commits (automerge is off); merging it in steps, as the engine does while
+    /// idle, does some work, ends, and changes no search result.
+    /// </summary>
+    [Fact]
+    public void MergeKeywordIndex_AfterManyCommits_MergesInStepsAndChangesNoResult()
+    {
+        using var store = SqliteStore.InMemory();
+        var words = new[] { "vault", "sync", "lock", "release", "freeze", "deploy", "backup", "cron" };
+        for (var i = 0; i < 120; i++)
+            store.ApplyStoreEffects([new MemPut(Chat($"m{i:000}", $"{words[i % 8]} {words[i * 3 % 8]} note {i}", i))]);
+        string[] queries = ["vault", "sync lock", "release freeze deploy", "backup cron note", "note 7"];
+        var before = queries.Select(q => store.KeywordSearch(q, 20)).ToList();
+
+        var steps = 0;
+        while (store.MergeKeywordIndex(8))
+            (++steps).ShouldBeLessThan(10_000);
+        steps.ShouldBeGreaterThan(0, "120 one-memory commits leave segments to merge");
+        store.MergeKeywordIndex(8).ShouldBeFalse();
+        store.ForgetReads();
+        for (var i = 0; i < queries.Length; i++)
+            store.KeywordSearch(queries[i], 20).ShouldBe(before[i], queries[i]);
+    }
+
+    [Fact]
+    public void Open_Writer_TurnsTheKeywordIndexAutomaticMergingOff()
+    {
+        var dir = Directory.CreateTempSubdirectory("promethean-schema");
+        try
+        {
+            var path = Path.Combine(dir.FullName, "promethean.db");
+            SqliteStore.Open(path).Dispose();
+            using var check = new SqliteConnection($"Data Source={path};Pooling=false");
+            check.Open();
+            using var read = check.CreateCommand();
+            read.CommandText = "SELECT v FROM memories_fts_config WHERE k = 'automerge'";
+            read.ExecuteScalar().ShouldBe(0L);
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            dir.Delete(recursive: true);
+        }
+    }
+
     /// <summary>The first layout, as sessions 1 and 2 wrote it (user_version 0).</summary>
     private const string FirstLayout = """
         CREATE TABLE memories(
