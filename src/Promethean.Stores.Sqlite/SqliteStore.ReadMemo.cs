@@ -24,15 +24,17 @@ public sealed partial class SqliteStore
     private readonly Dictionary<string, (int Limit, string[] List)> _postingMemo = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Drops the entries a store effect can change, before it is applied: a put's head (a new memory, or a replaced
+    /// Drops the remembered reads a store effect can change, before it is applied. Keyword reads: every put and
+    /// tombstone (a memory's words change bm25 for all queries). Graph reads: a put's head (a new memory, or a replaced
     /// one with new keys or kind); a link's keys (degree and postings); a tombstone's head and, since it unlinks the
     /// memory from keys this memo may not know, every key.
     /// </summary>
-    private void ForgetGraphReads(Effect effect)
+    private void ForgetReadsChangedBy(Effect effect)
     {
         switch (effect)
         {
             case MemPut put:
+                ForgetKeywordReads();
                 _headMemo.Remove(put.Memory.Id);
                 break;
             case NexusLink link:
@@ -43,6 +45,7 @@ public sealed partial class SqliteStore
                 }
                 break;
             case MemTombstone t:
+                ForgetKeywordReads();
                 _headMemo.Remove(t.MemoryId);
                 _degreeMemo.Clear();
                 _postingMemo.Clear();
@@ -63,79 +66,61 @@ public sealed partial class SqliteStore
     {
         if (!_memoReads)
             return ReadMemoryHeads(ids);
-        var found = new Dictionary<string, MemoryHead>(StringComparer.Ordinal);
-        var missing = new List<string>();
-        foreach (var id in ids)
+        var heads = Recall(_headMemo, ids, _ => true, missing =>
         {
-            if (!_headMemo.TryGetValue(id, out var head))
-                missing.Add(id);
-            else if (head is not null)
-                found[id] = head;
-        }
-        if (missing.Count == 0)
-            return found;
-        var read = ReadMemoryHeads(missing);
-        if (_headMemo.Count + missing.Count > GraphMemoEntries)
-            _headMemo.Clear();
-        foreach (var id in missing)
-        {
-            var head = read.GetValueOrDefault(id);
-            _headMemo[id] = head;
-            if (head is not null)
-                found[id] = head;
-        }
-        return found;
+            var read = ReadMemoryHeads(missing);
+            return id => read.GetValueOrDefault(id);
+        });
+        return heads.Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value!, StringComparer.Ordinal);
     }
 
     public IReadOnlyDictionary<string, long> KeyDegrees(IReadOnlyCollection<string> keys)
     {
         if (!_memoReads)
             return ReadKeyDegrees(keys);
-        var degrees = new Dictionary<string, long>(StringComparer.Ordinal);
-        var missing = new List<string>();
-        foreach (var key in keys)
+        return Recall(_degreeMemo, keys, _ => true, missing =>
         {
-            if (_degreeMemo.TryGetValue(key, out var degree))
-                degrees[key] = degree;
-            else if (!degrees.ContainsKey(key))
-                missing.Add(key);
-        }
-        if (missing.Count == 0)
-            return degrees;
-        var read = ReadKeyDegrees(missing);
-        if (_degreeMemo.Count + read.Count > GraphMemoEntries)
-            _degreeMemo.Clear();
-        foreach (var (key, degree) in read)
-        {
-            _degreeMemo[key] = degree;
-            degrees[key] = degree;
-        }
-        return degrees;
+            var read = ReadKeyDegrees(missing);
+            return key => read[key];
+        });
     }
 
     public IReadOnlyDictionary<string, IReadOnlyList<string>> PostingsOf(IReadOnlyCollection<string> keys, int limit)
     {
         if (!_memoReads)
             return ReadPostingsOf(keys, limit).ToDictionary(p => p.Key, p => (IReadOnlyList<string>)p.Value, StringComparer.Ordinal);
-        var lists = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        var lists = Recall(_postingMemo, keys, m => m.Limit == limit, missing =>
+        {
+            var read = ReadPostingsOf(missing, limit);
+            return key => (limit, read[key]);
+        });
+        return lists.ToDictionary(p => p.Key, p => (IReadOnlyList<string>)p.Value.List, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// The memo's entries for <paramref name="keys"/> (those it holds and finds <paramref name="usable"/>), the rest read
+    /// in one batch (<paramref name="read"/> gets them and answers for each) and remembered. A memo that would grow past
+    /// <see cref="GraphMemoEntries"/> starts over first.
+    /// </summary>
+    private static Dictionary<string, T> Recall<T>(
+        Dictionary<string, T> memo, IReadOnlyCollection<string> keys, Func<T, bool> usable, Func<List<string>, Func<string, T>> read)
+    {
+        var found = new Dictionary<string, T>(StringComparer.Ordinal);
         var missing = new List<string>();
         foreach (var key in keys)
         {
-            if (_postingMemo.TryGetValue(key, out var memo) && memo.Limit == limit)
-                lists[key] = memo.List;
-            else if (!lists.ContainsKey(key))
+            if (memo.TryGetValue(key, out var value) && usable(value))
+                found[key] = value;
+            else
                 missing.Add(key);
         }
         if (missing.Count == 0)
-            return lists;
-        var read = ReadPostingsOf(missing, limit);
-        if (_postingMemo.Count + read.Count > GraphMemoEntries)
-            _postingMemo.Clear();
-        foreach (var (key, list) in read)
-        {
-            _postingMemo[key] = (limit, list);
-            lists[key] = list;
-        }
-        return lists;
+            return found;
+        var answer = read(missing);
+        if (memo.Count + missing.Count > GraphMemoEntries)
+            memo.Clear();
+        foreach (var key in missing)
+            found[key] = memo[key] = answer(key);
+        return found;
     }
 }

@@ -47,8 +47,7 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
                 Migrate();
             MigrateVectors();
         }
-        else
-            Execute(Schema);
+        Execute(Schema);
         Execute($"PRAGMA user_version = {SchemaVersion}");
         // The keyword index merges its segments when the engine is idle (MergeKeywordIndex), not inside a commit:
         // FTS5's automatic merging made one commit in ~150 take 15-40 ms at 100k memories. The crisis merge (16
@@ -73,10 +72,7 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
     {
         var layout = Scalar<string>("SELECT coalesce((SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'vectors'), '')");
         if (!layout.Contains("WITHOUT ROWID", StringComparison.OrdinalIgnoreCase))
-        {
-            Execute(Schema);
             return;
-        }
         using var tx = _db.BeginTransaction();
         using (var cmd = _db.CreateCommand())
         {
@@ -637,9 +633,7 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
         var run = new List<Effect>();
         foreach (var effect in effects.Where(e => e.IsStoreEffect))
         {
-            if (effect is MemPut or MemTombstone)
-                ForgetKeywordReads();
-            ForgetGraphReads(effect);
+            ForgetReadsChangedBy(effect);
             if (run.Count > 0 && run[0].GetType() != effect.GetType())
             {
                 ApplyRun(run);
