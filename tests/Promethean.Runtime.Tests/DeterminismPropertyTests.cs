@@ -21,12 +21,18 @@ public sealed class DeterminismPropertyTests
     private static readonly Gen<ImmutableArray<ImmutableArray<Event>>> GenStream =
         GenEvent.Array[0, 12].Select(a => a.ToImmutableArray()).Array[1, 25].Select(a => a.ToImmutableArray());
 
+    /// <summary>An engine over <paramref name="store"/> with no effect handlers, opened on the default config's genesis.</summary>
+    private static Engine OpenEngine(SqliteStore store, int snapshotEveryTicks)
+    {
+        var engine = new Engine(store, Schedule.Systems, new EffectDispatcher([], 8, TimeSpan.FromSeconds(1), NullLogger.Instance),
+            new EngineOptions { StatusEverySeconds = 0, SnapshotEveryTicks = snapshotEveryTicks }, TimeProvider.System, NullLogger.Instance);
+        engine.Open(Genesis.Build(ConfigLoader.Load(null)));
+        return engine;
+    }
+
     private static List<string> Run(SqliteStore store, ImmutableArray<ImmutableArray<Event>> stream)
     {
-        var dispatcher = new EffectDispatcher([], 8, TimeSpan.FromSeconds(1), NullLogger.Instance);
-        var engine = new Engine(store, Schedule.Systems, dispatcher, new EngineOptions { StatusEverySeconds = 0, SnapshotEveryTicks = 7 },
-            TimeProvider.System, NullLogger.Instance);
-        engine.Open(Genesis.Build(ConfigLoader.Load(null)));
+        var engine = OpenEngine(store, snapshotEveryTicks: 7);
         var hashes = new List<string>();
         for (var i = 0; i < stream.Length; i++)
             hashes.Add(engine.Step(stream[i], 1000L * (i + 1)).WorldHash);
@@ -60,9 +66,7 @@ public sealed class DeterminismPropertyTests
         stream.Sample(ticks =>
         {
             using var store = SqliteStore.InMemory();
-            var engine = new Engine(store, Schedule.Systems, new EffectDispatcher([], 8, TimeSpan.FromSeconds(1), NullLogger.Instance),
-                new EngineOptions { StatusEverySeconds = 0, SnapshotEveryTicks = 0 }, TimeProvider.System, NullLogger.Instance);
-            engine.Open(Genesis.Build(ConfigLoader.Load(null)));
+            var engine = OpenEngine(store, snapshotEveryTicks: 0);
             for (var i = 0; i < ticks.Length; i++)
             {
                 engine.Step(ticks[i], 1000L * (i + 1));
@@ -95,9 +99,7 @@ public sealed class DeterminismPropertyTests
         stream.Sample(ticks =>
         {
             using var store = SqliteStore.InMemory();
-            var engine = new Engine(store, Schedule.Systems, new EffectDispatcher([], 8, TimeSpan.FromSeconds(1), NullLogger.Instance),
-                new EngineOptions { StatusEverySeconds = 0, SnapshotEveryTicks = 0 }, TimeProvider.System, NullLogger.Instance);
-            engine.Open(Genesis.Build(ConfigLoader.Load(null)));
+            var engine = OpenEngine(store, snapshotEveryTicks: 0);
             for (var i = 0; i < ticks.Length; i++)
             {
                 var report = engine.Step(ticks[i], 1000L * (i + 1));
