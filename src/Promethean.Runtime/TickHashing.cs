@@ -22,6 +22,15 @@ public static class TickHashing
         batch.Length < PrehashMinEvents ? Task.CompletedTask : Task.Run(() => WorldHash.Prehash(batch));
 
     /// <summary>
+    /// Starts <see cref="Compute"/> on the thread pool when the tick is large enough to gain from it, so the store can
+    /// write the tick meanwhile (<c>SqliteStore.Commit</c> takes the hash last); a small tick is hashed in line.
+    /// </summary>
+    public static Task<WorldHash> Start(World world, World? previous, Task prehash) =>
+        world.EventsIn.Length + world.Effects.Length < PrehashMinEvents
+            ? Task.FromResult(Compute(world, previous, prehash))
+            : Task.Run(() => Compute(world, previous, prehash));
+
+    /// <summary>
     /// The hash of <paramref name="world"/> (with the <paramref name="previous"/> tick's, only changed entries are
     /// hashed), once <paramref name="prehash"/> is done; its parts are computed in parallel.
     /// </summary>

@@ -18,6 +18,26 @@ public sealed class SqliteStoreBatchTests
             }), [], [], "active", createdMs);
 
     [Fact]
+    public void Commit_WhenTheHashBeingComputedFails_WritesNothingOfTheTick()
+    {
+        using var store = SqliteStore.InMemory();
+        var genesis = World.Empty;
+        store.WriteGenesis(genesis);
+        var next = (genesis with { Tick = 1 }).Do(new MemPut(Chat("a", "1", 0, "h", "f")));
+
+        Should.Throw<InvalidOperationException>(() =>
+            store.Commit(genesis, next, Task.FromException<Serialization.WorldHash>(new InvalidOperationException("hash failed")), TickCommit.NoCursors));
+        store.GetMemory("a").ShouldBeNull();
+        store.ReadJournal().ShouldBeEmpty();
+
+        // The same tick commits afterwards, hash and all.
+        var hash = Serialization.WorldHash.Compute(next, genesis);
+        store.Commit(genesis, next, Task.FromResult(hash), TickCommit.NoCursors).ShouldBe(hash);
+        store.GetMemory("a").ShouldNotBeNull();
+        store.ReadJournal().Single().WorldHash.ShouldBe(hash.Hex);
+    }
+
+    [Fact]
     public void Link_SameMemoryTwiceAndSharedKeys_CountsEachLinkOnce()
     {
         using var store = SqliteStore.InMemory();
