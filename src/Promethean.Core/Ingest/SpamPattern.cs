@@ -1,4 +1,4 @@
-using System.Text;
+using System.Buffers;
 using System.Text.RegularExpressions;
 
 namespace Promethean.Core.Ingest;
@@ -22,6 +22,7 @@ public static partial class SpamPattern
             s = AtNameRegex().Replace(s, "<at>");
         if (s.Contains(':', StringComparison.Ordinal))
             s = ShortcodeEmojiRegex().Replace(s, "");
+        var numbers = false;
         if (s.AsSpan().IndexOfAnyInRange('0', '9') >= 0)
         {
             // Both id patterns need a run of eight hex digits and long numbers a run of six digits:
@@ -34,66 +35,77 @@ public static partial class SpamPattern
             }
             if (HasRun(s, char.IsDigit, 6))
                 s = LongNumberRegex().Replace(s, "<id>");
-            s = MaskNumbers(s);
+            numbers = true;
         }
-        var sb = new StringBuilder(s.Length);
-        var lastSpace = false;
-        for (var i = 0; i < s.Length; i++)
+        return Fold(s, numbers);
+    }
+
+    /// <summary>
+    /// The last pass, in one sweep and one string: numbers masked (when <paramref name="numbers"/>: every maximal
+    /// <c>\d+(?:[.,:]\d+)*</c>, any Unicode decimal digit, becomes <c>&lt;n&gt;</c>), emoji dropped, blank runs
+    /// made one space, case folded, the end trimmed.
+    /// </summary>
+    private static string Fold(string s, bool numbers)
+    {
+        // Masking turns one digit into three characters: the most the result can need.
+        var rented = ArrayPool<char>.Shared.Rent(3 * s.Length + 1);
+        try
         {
-            var ch = s[i];
-            if (IsEmoji(s, i, out var width))
+            var length = 0;
+            var lastSpace = false;
+            for (var i = 0; i < s.Length; i++)
             {
-                i += width - 1;
-                continue;
+                var ch = s[i];
+                if (numbers && char.IsDigit(ch))
+                {
+                    i = NumberEnd(s, i) - 1;
+                    "<n>".CopyTo(rented.AsSpan(length));
+                    length += 3;
+                    lastSpace = false;
+                    continue;
+                }
+                if (IsEmoji(s, i, out var width))
+                {
+                    i += width - 1;
+                    continue;
+                }
+                if (char.IsWhiteSpace(ch))
+                {
+                    if (!lastSpace && length > 0)
+                        rented[length++] = ' ';
+                    lastSpace = true;
+                    continue;
+                }
+                rented[length++] = char.ToLowerInvariant(ch);
+                lastSpace = false;
             }
-            if (char.IsWhiteSpace(ch))
-            {
-                if (!lastSpace && sb.Length > 0)
-                    sb.Append(' ');
-                lastSpace = true;
-                continue;
-            }
-            sb.Append(char.ToLowerInvariant(ch));
-            lastSpace = false;
+            if (length > 0 && rented[length - 1] == ' ')
+                length--;
+            return new string(rented, 0, length);
         }
-        return sb.ToString().TrimEnd();
+        finally
+        {
+            ArrayPool<char>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>Where the number that starts at <paramref name="start"/> ends: <c>\d+(?:[.,:]\d+)*</c>, any Unicode decimal digit.</summary>
+    private static int NumberEnd(string s, int start)
+    {
+        var i = start;
+        while (i < s.Length && char.IsDigit(s[i]))
+            i++;
+        while (i + 1 < s.Length && s[i] is '.' or ',' or ':' && char.IsDigit(s[i + 1]))
+        {
+            i++;
+            while (i < s.Length && char.IsDigit(s[i]))
+                i++;
+        }
+        return i;
     }
 
     public static string Family(string channel, string pattern) =>
         Sha256Hex.Of(channel + "\n" + pattern, 32);
-
-    /// <summary>
-    /// Replaces every maximal <c>\d+(?:[.,:]\d+)*</c> (any Unicode decimal digit, as the regex
-    /// <c>\d</c>) with <c>&lt;n&gt;</c>: the number pass, hand-written because every chat line with a digit needs it.
-    /// </summary>
-    internal static string MaskNumbers(string s)
-    {
-        var i = 0;
-        while (i < s.Length && !char.IsDigit(s[i]))
-            i++;
-        if (i == s.Length)
-            return s;
-        var sb = new StringBuilder(s.Length);
-        sb.Append(s, 0, i);
-        while (i < s.Length)
-        {
-            if (!char.IsDigit(s[i]))
-            {
-                sb.Append(s[i++]);
-                continue;
-            }
-            while (i < s.Length && char.IsDigit(s[i]))
-                i++;
-            while (i + 1 < s.Length && s[i] is '.' or ',' or ':' && char.IsDigit(s[i + 1]))
-            {
-                i++;
-                while (i < s.Length && char.IsDigit(s[i]))
-                    i++;
-            }
-            sb.Append("<n>");
-        }
-        return sb.ToString();
-    }
 
     private static bool HasRun(string s, Func<char, bool> member, int length)
     {

@@ -54,7 +54,10 @@ public sealed class OrdinalCollectionsConverterFactory : JsonConverterFactory
         public override ImmutableSortedDictionary<string, TValue> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         {
             var items = JsonSerializer.Deserialize<Dictionary<string, TValue>>(ref reader, options) ?? [];
-            return ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, items);
+            // A builder sorts the entries into the tree directly; CreateRange detours through a SortedDictionary.
+            var map = ImmutableSortedDictionary.CreateBuilder<string, TValue>(StringComparer.Ordinal);
+            map.AddRange(items);
+            return map.ToImmutable();
         }
 
         public override void Write(Utf8JsonWriter writer, ImmutableSortedDictionary<string, TValue> value, JsonSerializerOptions options)

@@ -165,7 +165,7 @@ public static class MemoryIngestSystem
                     if (IsKnownSource(sourceKey))
                         continue;
                     var tags = Tagger.Tag(text, new TagContext("cephalon", entry.Channel.Length > 0 ? entry.Channel : null, session.Name, true, Session: session.Name), _cfg.Lexicon);
-                    var source = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal,
+                    var source = SourceOf(
                     [
                         new KeyValuePair<string, string>("session", id.ToString()),
                         new("sessionName", session.Name),
@@ -263,7 +263,7 @@ public static class MemoryIngestSystem
             }
 
             var tags = Tagger.Tag(text, new TagContext("discord", m.ChannelId, m.AuthorId, m.AuthorIsBot), _cfg.Lexicon);
-            var source = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal,
+            var source = SourceOf(
             [
                 new KeyValuePair<string, string>("channel", m.ChannelId),
                 new("author", m.AuthorId),
@@ -307,7 +307,7 @@ public static class MemoryIngestSystem
 
         private void StartAggregate(Chat chat, string text, DiscordMessageNew m, long ts)
         {
-            var source = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal,
+            var source = SourceOf(
             [
                 new KeyValuePair<string, string>("channel", m.ChannelId),
                 new("spamFamily", chat.Family),
@@ -428,6 +428,15 @@ public static class MemoryIngestSystem
                 .SetItem("firstSeenMs", _first.ToString(CultureInfo.InvariantCulture))
                 .SetItem("lastSeenMs", _last.ToString(CultureInfo.InvariantCulture)),
         };
+    }
+
+    /// <summary>A memory's source map, built straight into its tree (CreateRange detours through a SortedDictionary).</summary>
+    private static ImmutableSortedDictionary<string, string> SourceOf(params ReadOnlySpan<KeyValuePair<string, string>> entries)
+    {
+        var source = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in entries)
+            source.Add(key, value);
+        return source.ToImmutable();
     }
 
     private static Memory Build(string kind, string text, string original, string sourceKey, ImmutableSortedDictionary<string, string> source,

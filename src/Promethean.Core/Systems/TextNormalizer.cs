@@ -5,7 +5,11 @@ namespace Promethean.Core.Systems;
 /// <summary>Normalization of memory text (DESIGN 4): NFC, CRLF to LF, trimmed, runs of blank space collapsed.</summary>
 public static class TextNormalizer
 {
-    public static string Normalize(string text)
+    /// <summary>The normal form; most chat lines already are, and come back as they are, with nothing allocated.</summary>
+    public static string Normalize(string text) => IsNormal(text) ? text : Rewrite(text);
+
+    /// <summary>Builds the normal form of any text (what <see cref="Normalize"/> does when the text is not already normal).</summary>
+    internal static string Rewrite(string text)
     {
         var nfc = text.Normalize(NormalizationForm.FormC).Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n');
         var sb = new StringBuilder(nfc.Length);
@@ -36,5 +40,37 @@ public static class TextNormalizer
             sb.Append(ch);
         }
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// Whether <see cref="Normalize"/> would return the text unchanged: it is NFC, starts and ends with a visible
+    /// character, and its blank runs are single spaces, or one or two line breaks with no space around them.
+    /// </summary>
+    internal static bool IsNormal(string text)
+    {
+        if (text.Length == 0 || char.IsWhiteSpace(text[0]) || char.IsWhiteSpace(text[^1]))
+            return false;
+        for (var i = 1; i < text.Length - 1; i++)
+        {
+            var ch = text[i];
+            if (ch == ' ')
+            {
+                if (char.IsWhiteSpace(text[i + 1]))
+                    return false;
+            }
+            else if (ch == '\n')
+            {
+                var next = text[i + 1] == '\n' ? text[i + 2] : text[i + 1];
+                if (char.IsWhiteSpace(next) || char.IsWhiteSpace(text[i - 1]))
+                    return false;
+                if (text[i + 1] == '\n')
+                    i++;
+            }
+            else if (char.IsWhiteSpace(ch))
+            {
+                return false;
+            }
+        }
+        return text.IsNormalized(NormalizationForm.FormC);
     }
 }
