@@ -87,6 +87,8 @@ public sealed partial class SqliteStore
     /// <summary>
     /// Links a run of memories under their keys in two statements: the postings, returning the keys of
     /// the (key, memory) pairs not linked before, then those keys' degrees. Equal to linking them one by one.
+    /// The postings go in in the table's own order (key, newest first), so each key's run of the tree is written
+    /// together instead of jumping between keys memory by memory.
     /// </summary>
     private void LinkAll(IReadOnlyList<Effect> links)
     {
@@ -95,7 +97,7 @@ public sealed partial class SqliteStore
         using (var r = Prepared("""
             INSERT OR IGNORE INTO nexus(key, created_ms, memory_id)
             SELECT k.value, l.value->>'createdMs', l.value->>'memoryId'
-            FROM json_each($b) AS l, json_each(l.value, '$.keys') AS k ORDER BY l.key, k.key
+            FROM json_each($b) AS l, json_each(l.value, '$.keys') AS k ORDER BY 1, 2 DESC, 3
             RETURNING key
             """, ("$b", batch)).ExecuteReader())
         {
