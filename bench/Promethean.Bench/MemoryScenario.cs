@@ -51,14 +51,19 @@ public sealed class MemoryScenario : IScenario
 
     private static IEnumerable<Metric> Ingest()
     {
-        // A daemon ingests for days; the first seconds of a process are spent compiling (tiered JIT on a
-        // second core). So a throwaway store takes three other days first, the way the sentinel bench warms up.
-        RunIngest(Days(days: 3, firstSeed: 2000));
-        var (seconds, messages, counters, notes) = RunIngest(Days(days: 12, firstSeed: 1000));
+        // A daemon ingests for days, and the engine only reaches its steady speed once tiered JIT has compiled the
+        // hot paths with their profiles: three warm-up days were not enough (the pass after them ran at ~70% of the
+        // passes after it). So a throwaway store takes twelve other days first; then three passes over the measured
+        // days, each in a fresh store, and the median counts.
+        var (warmSeconds, warmMessages, _, _) = RunIngest(Days(days: 12, firstSeed: 2000));
+        var passes = Enumerable.Range(0, 3).Select(_ => RunIngest(Days(days: 12, firstSeed: 1000))).ToList();
+        var rates = passes.Select(p => p.Messages / p.Seconds).ToList();
+        var (seconds, messages, counters, notes) = passes.OrderBy(p => p.Messages / p.Seconds).ElementAt(1);
         var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
         yield return new Metric("ingest_msgs_per_s", messages / seconds, "msg/s", ">= 20000",
-            $"{messages} synthetic Discord messages (12 days) in ticks of 1000 through the full schedule, world hash and SQLite commit (WAL file), after a 3-day warm-up in another store; " +
+            $"{messages} synthetic Discord messages (12 days) in ticks of 1000 through the full schedule, world hash and SQLite commit (WAL file); " +
             $"{counters["ingest.accepted"]} accepted, {counters["ingest.rejected.content-hash"] + counters["ingest.rejected.near-duplicate"] + counters["ingest.rejected.source-id"]} duplicates, {counters["ingest.rejected.spam-family"]} folded; embeddings off; " +
+            string.Create(CultureInfo.InvariantCulture, $"median of 3 passes ({string.Join(" / ", rates.Select(r => r.ToString("0", CultureInfo.InvariantCulture)))} msg/s), each in a fresh store, after a 12-day warm-up pass in another (JIT warming: {warmMessages / warmSeconds:0} msg/s); the median pass: ") +
             notes + $"; load average {load} after");
     }
 
