@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Promethean.Core;
 using Promethean.Core.Effects;
@@ -58,7 +57,7 @@ public sealed partial class SqliteStore
         var batch = JsonArray(puts);
         var before = Prepared("SELECT coalesce(max(rowid), 0) FROM memories").ExecuteScalar();
         Prepared("""
-            WITH b AS MATERIALIZED (SELECT key, jsonb_extract(value, '$.memory') AS m FROM json_each($b))
+            WITH b AS MATERIALIZED (SELECT key, jsonb_extract(value, '$.memory') AS m FROM json_each(CAST($b AS TEXT)))
             INSERT INTO memories(id, kind, text, original, source_key, source, tags, nexus_keys, lifecycle, created_ms)
             SELECT m->>'id', m->>'kind', m->>'text', nullif(m->>'original', m->>'text'), m->>'sourceKey', json(m->'source'),
                    json(m->'tags'), json(m->'nexusKeys'), m->>'lifecycle', m->>'createdMs'
@@ -97,7 +96,7 @@ public sealed partial class SqliteStore
         using (var r = Prepared("""
             INSERT OR IGNORE INTO nexus(key, created_ms, memory_id)
             SELECT k.value, l.value->>'createdMs', l.value->>'memoryId'
-            FROM json_each($b) AS l, json_each(l.value, '$.keys') AS k ORDER BY 1, 2 DESC, 3
+            FROM json_each(CAST($b AS TEXT)) AS l, json_each(l.value, '$.keys') AS k ORDER BY 1, 2 DESC, 3
             RETURNING key
             """, ("$b", batch)).ExecuteReader())
         {
@@ -116,7 +115,11 @@ public sealed partial class SqliteStore
         }
     }
 
-    /// <summary>A JSON array of the effects' canonical bytes (memoized on each effect, so usually free).</summary>
-    private static string JsonArray(IReadOnlyList<Effect> effects) =>
-        Encoding.UTF8.GetString(JoinJsonArray([.. effects.Select(CanonicalJson.SerializeEffect)]));
+    /// <summary>
+    /// A JSON array of the effects' canonical bytes (memoized on each effect, so usually free), as UTF-8 bytes: the
+    /// statements read it as <c>CAST($b AS TEXT)</c>, which takes the bytes as they are (the database is UTF-8),
+    /// where a string parameter would be converted to UTF-16 here and back to UTF-8 by the binding.
+    /// </summary>
+    private static byte[] JsonArray(IReadOnlyList<Effect> effects) =>
+        JoinJsonArray([.. effects.Select(CanonicalJson.SerializeEffect)]);
 }
