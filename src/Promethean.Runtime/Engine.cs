@@ -99,7 +99,7 @@ public sealed class Engine
             if (!_taps.IsEmpty)
                 Tap(system.Name, before, world);
         }
-        var hash = _store.Commit(previous, world, TickHashing.Start(world, previous, prehash).Result, cursors ?? TickCommit.NoCursors);
+        var hash = _store.Commit(previous, world, TickHashing.Start(world, previous, prehash), cursors ?? TickCommit.NoCursors);
         if (_options.SnapshotEveryTicks > 0 && world.Tick % _options.SnapshotEveryTicks == 0)
             _store.WriteSnapshot(world);
         _world = world;

@@ -17,38 +17,30 @@ public static class TickHashing
     /// <summary>Batches smaller than this are hashed in line: handing them to another core costs more than it saves.</summary>
     public const int PrehashMinEvents = 32;
 
-    /// <summary>Starts hashing <paramref name="batch"/> on the thread pool (or does it at once for a small batch); the result is the batch's size.</summary>
-    public static Offloaded<int> StartPrehash(ImmutableArray<Event> batch)
-    {
-        if (batch.Length < PrehashMinEvents)
-            return Offloaded.Done(batch.Length);
-        return Offloaded.Start(() =>
-        {
-            WorldHash.Prehash(batch);
-            return batch.Length;
-        });
-    }
+    /// <summary>Starts hashing <paramref name="batch"/> on the thread pool (or does nothing for a small batch).</summary>
+    public static Task StartPrehash(ImmutableArray<Event> batch) =>
+        batch.Length < PrehashMinEvents ? Task.CompletedTask : Task.Run(() => WorldHash.Prehash(batch));
 
     /// <summary>
     /// Starts <see cref="Compute"/> on the thread pool when the tick is large enough to gain from it, so the store can
-    /// write the tick meanwhile (<c>SqliteStore.Commit</c> asks for the hash last); a small tick is hashed at once.
+    /// write the tick meanwhile (<c>SqliteStore.Commit</c> takes the hash last); a small tick is hashed in line.
     /// </summary>
-    public static Offloaded<WorldHash> Start(World world, World? previous, Offloaded<int> prehash) =>
+    public static Task<WorldHash> Start(World world, World? previous, Task prehash) =>
         world.EventsIn.Length + world.Effects.Length < PrehashMinEvents
-            ? Offloaded.Done(Compute(world, previous, prehash))
-            : Offloaded.Start(() => Compute(world, previous, prehash));
+            ? Task.FromResult(Compute(world, previous, prehash))
+            : Task.Run(() => Compute(world, previous, prehash));
 
     /// <summary>
     /// The hash of <paramref name="world"/> (with the <paramref name="previous"/> tick's, only changed entries are
     /// hashed), once <paramref name="prehash"/> is done; its parts are computed in parallel.
     /// </summary>
-    public static WorldHash Compute(World world, World? previous, Offloaded<int> prehash)
+    public static WorldHash Compute(World world, World? previous, Task prehash)
     {
         var parts = WorldHash.PartsOf(world, previous);
         var hexes = new KeyValuePair<string, string>[parts.Length];
-        prehash.Result();
         try
         {
+            prehash.GetAwaiter().GetResult();
             Parallel.For(0, parts.Length, i => hexes[i] = new(parts[i].Name, parts[i].Compute()));
         }
         catch (AggregateException e) when (e.InnerExceptions.Count == 1)

@@ -573,38 +573,47 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
     /// the outbox, outcomes closing their outbox rows, the changed components and the cursors.
     /// </summary>
     public void Commit(TickCommit commit) =>
-        Commit(commit.Previous, commit.Next, () => commit.Hash, commit.Cursors);
+        Commit(commit.Previous, commit.Next, Task.FromResult(commit.Hash), commit.Cursors);
 
     /// <summary>
-    /// Commits a tick whose world hash may still be being computed elsewhere: the store effects, outbox rows and
-    /// component rows are written first, and <paramref name="hash"/> is asked for only then, for the journal row,
-    /// the one write that carries it, last in the same transaction. Nothing is committed if either side fails.
+    /// Commits a tick whose world hash is still being computed elsewhere: the store effects, outbox rows and
+    /// component rows are written while <paramref name="hash"/> runs, and the journal row, the one write that
+    /// carries the hash, comes last in the same transaction. Nothing is committed if either side fails.
     /// Returns the hash.
     /// </summary>
-    public WorldHash Commit(World previous, World next, Func<WorldHash> hash, ImmutableSortedDictionary<string, long> cursors)
+    public WorldHash Commit(World previous, World next, Task<WorldHash> hash, ImmutableSortedDictionary<string, long> cursors)
     {
         var world = next;
         using var tx = Begin();
-        ApplyStoreEffectsCore(world.Effects);
+        try
+        {
+            ApplyStoreEffectsCore(world.Effects);
 
-        foreach (var effect in world.Effects.Where(e => !e.IsStoreEffect))
-        {
-            Run("INSERT INTO outbox(effect_id, tick, type, payload, status) VALUES($id, $t, $type, $p, 'pending')",
-                ("$id", effect.Id), ("$t", world.Tick), ("$type", effect.Type), ("$p", Encoding.UTF8.GetString(CanonicalJson.SerializeEffect(effect))));
-        }
-        foreach (var outcome in world.EventsIn.OfType<IEffectOutcome>())
-        {
-            Run("UPDATE outbox SET status = 'done', outcome = $o WHERE effect_id = $id",
-                ("$id", outcome.EffectId), ("$o", ((Event)outcome).Type));
-        }
+            foreach (var effect in world.Effects.Where(e => !e.IsStoreEffect))
+            {
+                Run("INSERT INTO outbox(effect_id, tick, type, payload, status) VALUES($id, $t, $type, $p, 'pending')",
+                    ("$id", effect.Id), ("$t", world.Tick), ("$type", effect.Type), ("$p", Encoding.UTF8.GetString(CanonicalJson.SerializeEffect(effect))));
+            }
+            foreach (var outcome in world.EventsIn.OfType<IEffectOutcome>())
+            {
+                Run("UPDATE outbox SET status = 'done', outcome = $o WHERE effect_id = $id",
+                    ("$id", outcome.EffectId), ("$o", ((Event)outcome).Type));
+            }
 
-        WriteWorldDiff(previous, world);
-        foreach (var (name, value) in cursors)
-        {
-            Run("INSERT INTO cursors(name, value) VALUES($n, $v) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-                ("$n", name), ("$v", value));
+            WriteWorldDiff(previous, world);
+            foreach (var (name, value) in cursors)
+            {
+                Run("INSERT INTO cursors(name, value) VALUES($n, $v) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                    ("$n", name), ("$v", value));
+            }
         }
-        var done = hash();
+        catch
+        {
+            // The hash's own failure, if any, is not left unobserved; the store's is the one reported.
+            hash.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+            throw;
+        }
+        var done = hash.GetAwaiter().GetResult();
         Run("INSERT INTO journal(tick, time_ms, events_in, world_hash, parts) VALUES($t, $time, $ev, $h, $p)",
             ("$t", world.Tick), ("$time", world.TimeMs), ("$ev", EventsUtf8(world.EventsIn)),
             ("$h", done.Hex), ("$p", CanonicalJson.SerializeToString(done.Parts)));

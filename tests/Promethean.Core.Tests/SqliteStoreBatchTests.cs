@@ -18,7 +18,7 @@ public sealed class SqliteStoreBatchTests
             }), [], [], "active", createdMs);
 
     [Fact]
-    public void Commit_WhenTheHashFails_WritesNothingOfTheTick()
+    public void Commit_WhenTheHashBeingComputedFails_WritesNothingOfTheTick()
     {
         using var store = SqliteStore.InMemory();
         var genesis = World.Empty;
@@ -26,13 +26,13 @@ public sealed class SqliteStoreBatchTests
         var next = (genesis with { Tick = 1 }).Do(new MemPut(Chat("a", "1", 0, "h", "f")));
 
         Should.Throw<InvalidOperationException>(() =>
-            store.Commit(genesis, next, () => throw new InvalidOperationException("hash failed"), TickCommit.NoCursors));
+            store.Commit(genesis, next, Task.FromException<Serialization.WorldHash>(new InvalidOperationException("hash failed")), TickCommit.NoCursors));
         store.GetMemory("a").ShouldBeNull();
         store.ReadJournal().ShouldBeEmpty();
 
         // The same tick commits afterwards, hash and all.
         var hash = Serialization.WorldHash.Compute(next, genesis);
-        store.Commit(genesis, next, () => hash, TickCommit.NoCursors).ShouldBe(hash);
+        store.Commit(genesis, next, Task.FromResult(hash), TickCommit.NoCursors).ShouldBe(hash);
         store.GetMemory("a").ShouldNotBeNull();
         store.ReadJournal().Single().WorldHash.ShouldBe(hash.Hex);
     }
