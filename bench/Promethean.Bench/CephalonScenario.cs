@@ -117,7 +117,8 @@ public sealed class CephalonScenario : IScenario
                 [new LlmEmbedResult(embed.Id, embed.Model, [[.. vector]]) { Meta = embed.Meta }]);
 
             // The daemon commits the question (a mem/put) before its embedding comes back, which clears the store's
-            // remembered keyword reads; this loop commits nothing, so clear them here, and before each part below.
+            // remembered keyword reads; this loop commits nothing, so clear them here, and before each part below,
+            // with the remembered graph reads too, so each part is timed on cold reads.
             store.ForgetReads();
             double stepMs = 0, allMs = 0;
             foreach (var system in Schedule.Systems)

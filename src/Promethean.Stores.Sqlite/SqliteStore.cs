@@ -400,7 +400,7 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
     /// Drops the remembered keyword reads, so the next ones go to the tables. Every memory write does this
     /// (<see cref="ForgetReads"/> drops the graph reads too).
     /// </summary>
-    public void ForgetKeywordReads()
+    private void ForgetKeywordReads()
     {
         _frequencies.Clear();
         _keywordHits.Clear();
