@@ -6,10 +6,9 @@ using Promethean.Core.Serialization;
 namespace Promethean.Stores.Sqlite;
 
 /// <summary>
-/// The set-based writes of a tick's ingest. A run of <c>mem/put</c> or <c>nexus/link</c> effects
-/// goes to SQLite as one JSON array of the effects' canonical bytes (already computed for the world
-/// hash), unpacked there with <c>json_each</c>: no per-memory statement and no second serialization.
-/// The result equals applying the effects one by one.
+/// The batched writes of a tick's ingest: a run of <c>mem/put</c> or <c>nexus/link</c> effects (ingest emits hundreds
+/// a tick) goes through statements prepared once and bound from the records, postings in the table's order. The
+/// result equals applying the effects one by one.
 /// </summary>
 public sealed partial class SqliteStore
 {
@@ -22,12 +21,12 @@ public sealed partial class SqliteStore
     {
         var stored = ExistingIds(puts.Select(p => p.Memory.Id).Distinct(StringComparer.Ordinal).ToList());
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var fresh = new List<Effect>(puts.Count);
+        var fresh = new List<Memory>(puts.Count);
         var rest = new List<Memory>();
         foreach (var put in puts)
         {
             if (!stored.Contains(put.Memory.Id) && seen.Add(put.Memory.Id))
-                fresh.Add(put);
+                fresh.Add(put.Memory);
             else
                 rest.Add(put.Memory);
         }
@@ -46,80 +45,104 @@ public sealed partial class SqliteStore
     }
 
     /// <summary>
-    /// Inserts memories known to be new, in order: rows (so rowids ascend as if put one by one), then
-    /// the keyword postings of the rows just added, then the near-duplicate window's rows. The same
-    /// columns as <see cref="PutMemory"/> writes.
+    /// Inserts memories known to be new, in order, each with its keyword postings and its near-duplicate window row:
+    /// the same rows as <see cref="PutMemory"/> writes, through statements bound from the records (no JSON is parsed
+    /// to write them).
     /// </summary>
-    private void InsertFresh(List<Effect> puts)
+    private void InsertFresh(List<Memory> memories)
     {
-        if (puts.Count == 0)
+        if (memories.Count == 0)
             return;
-        var batch = JsonArray(puts);
-        var before = Prepared("SELECT coalesce(max(rowid), 0) FROM memories").ExecuteScalar();
-        Prepared("""
-            WITH b AS MATERIALIZED (SELECT key, jsonb_extract(value, '$.memory') AS m FROM json_each(CAST($b AS TEXT)))
+        var insert = Raw("""
             INSERT INTO memories(id, kind, text, original, source_key, source, tags, nexus_keys, lifecycle, created_ms)
-            SELECT m->>'id', m->>'kind', m->>'text', nullif(m->>'original', m->>'text'), m->>'sourceKey', json(m->'source'),
-                   json(m->'tags'), json(m->'nexusKeys'), m->>'lifecycle', m->>'createdMs'
-            FROM b ORDER BY key
-            """, ("$b", batch)).ExecuteNonQuery();
-        Prepared("INSERT INTO memories_fts(rowid, text) SELECT rowid, text FROM memories WHERE rowid > $r AND lifecycle <> 'tombstoned' ORDER BY rowid",
-            ("$r", before)).ExecuteNonQuery();
-        Prepared(DedupeOfNewRows, ("$r", before)).ExecuteNonQuery();
+            VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+            """);
+        var keyword = Raw("INSERT INTO memories_fts(rowid, text) VALUES(?1, ?2)");
+        foreach (var m in memories)
+        {
+            insert.Text(1, m.Id).Text(2, m.Kind).Text(3, m.Text).Text(4, string.Equals(m.Original, m.Text, StringComparison.Ordinal) ? null : m.Original)
+                .Text(5, m.SourceKey).Utf8(6, CanonicalUtf8(m.Source)).Utf8(7, CanonicalUtf8(m.Tags)).Utf8(8, CanonicalUtf8(m.NexusKeys))
+                .Text(9, m.Lifecycle).Integer(10, m.CreatedMs).Run();
+            var rowid = insert.LastRowId;
+            if (m.Lifecycle != Memory.Tombstoned)
+                keyword.Integer(1, rowid).Text(2, m.Text).Run();
+            WriteDedupeRow(m);
+        }
     }
 
     /// <summary>
-    /// A stored memory's row in the near-duplicate window, from the dedupe facts ingest put in its
-    /// source (channel, content hash, spam family; a 16-digit simhash when it has one). The one rule
-    /// for both write paths.
+    /// A memory's row in the near-duplicate window, from the dedupe facts ingest put in its source: channel, content
+    /// hash and spam family (all three, or no row), and a simhash when it has one of 16 digits.
     /// </summary>
-    private const string DedupeFromMemories = """
-        INSERT OR REPLACE INTO memory_dedupe(channel, created_ms, id, content_hash, simhash, family)
-        SELECT source->>'channel', created_ms, id, source->>'contentHash', CASE WHEN length(source->>'simhash') = 16 THEN source->>'simhash' END, source->>'family'
-        FROM memories WHERE source->>'channel' IS NOT NULL AND source->>'contentHash' IS NOT NULL AND source->>'family' IS NOT NULL
-        """;
-
-    private const string DedupeOfNewRows = DedupeFromMemories + " AND rowid > $r ORDER BY rowid";
-
-    private const string DedupeOfMemory = DedupeFromMemories + " AND id = $id";
+    private static (string Channel, string ContentHash, string? SimHash, string Family)? DedupeRow(Memory m) =>
+        m.Source.TryGetValue("channel", out var channel) && m.Source.TryGetValue("contentHash", out var contentHash)
+            && m.Source.TryGetValue("family", out var family)
+            ? (channel, contentHash, m.Source.TryGetValue("simhash", out var simhash) && simhash.Length == 16 ? simhash : null, family)
+            : null;
 
     /// <summary>
-    /// Links a run of memories under their keys in two statements: the postings, returning the keys of
-    /// the (key, memory) pairs not linked before, then those keys' degrees. Equal to linking them one by one.
-    /// The postings go in in the table's own order (key, newest first), so each key's run of the tree is written
-    /// together instead of jumping between keys memory by memory.
+    /// Links a run of memories under their keys: the postings first, counting per key the (key, memory) pairs not
+    /// linked before, then those keys' degrees. Equal to linking them one by one. The postings go in in the table's
+    /// own order (key, newest first), so each key's run of the tree is written together instead of jumping between
+    /// keys memory by memory.
     /// </summary>
     private void LinkAll(IReadOnlyList<Effect> links)
     {
-        var batch = JsonArray(links);
-        var added = new SortedDictionary<string, long>(StringComparer.Ordinal);
-        using (var r = Prepared("""
-            INSERT OR IGNORE INTO nexus(key, created_ms, memory_id)
-            SELECT k.value, l.value->>'createdMs', l.value->>'memoryId'
-            FROM json_each(CAST($b AS TEXT)) AS l, json_each(l.value, '$.keys') AS k ORDER BY 1, 2 DESC, 3
-            RETURNING key
-            """, ("$b", batch)).ExecuteReader())
+        var postings = new List<(string Key, long CreatedMs, string MemoryId)>();
+        foreach (NexusLink link in links)
         {
-            while (r.Read())
-            {
-                var key = r.GetString(0);
-                added[key] = added.GetValueOrDefault(key) + 1;
-            }
+            foreach (var key in link.Keys)
+                postings.Add((key, link.CreatedMs, link.MemoryId));
         }
-        if (added.Count > 0)
+        postings.Sort(static (a, b) =>
         {
-            Prepared("""
-                INSERT INTO nexus_degree(key, degree) SELECT key, value FROM json_each($d) WHERE true
-                ON CONFLICT(key) DO UPDATE SET degree = degree + excluded.degree
-                """, ("$d", JsonSerializer.Serialize(added))).ExecuteNonQuery();
+            var byKey = string.CompareOrdinal(a.Key, b.Key);
+            if (byKey != 0)
+                return byKey;
+            var byAge = b.CreatedMs.CompareTo(a.CreatedMs);
+            return byAge != 0 ? byAge : string.CompareOrdinal(a.MemoryId, b.MemoryId);
+        });
+        var post = Raw("INSERT OR IGNORE INTO nexus(key, created_ms, memory_id) VALUES(?1, ?2, ?3)");
+        var degree = Raw("INSERT INTO nexus_degree(key, degree) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET degree = degree + excluded.degree");
+        for (var i = 0; i < postings.Count;)
+        {
+            var key = postings[i].Key;
+            var added = 0;
+            for (; i < postings.Count && string.Equals(postings[i].Key, key, StringComparison.Ordinal); i++)
+                added += post.Text(1, key).Integer(2, postings[i].CreatedMs).Text(3, postings[i].MemoryId).Run();
+            if (added > 0)
+                degree.Text(1, key).Integer(2, added).Run();
         }
     }
 
+    /// <summary>The write of a memory's near-duplicate window row, if it has one (<see cref="DedupeRow"/>).</summary>
+    private void WriteDedupeRow(Memory m)
+    {
+        if (DedupeRow(m) is var (channel, contentHash, simhash, family))
+        {
+            Raw("INSERT OR REPLACE INTO memory_dedupe(channel, created_ms, id, content_hash, simhash, family) VALUES(?1, ?2, ?3, ?4, ?5, ?6)")
+                .Text(1, channel).Integer(2, m.CreatedMs).Text(3, m.Id).Text(4, contentHash).Text(5, simhash).Text(6, family).Run();
+        }
+    }
+
+    /// <summary>A statement prepared once per store and run through SQLite's C API (<see cref="RawStatement"/>).</summary>
+    private RawStatement Raw(string sql)
+    {
+        if (!_raw.TryGetValue(sql, out var statement))
+            _raw[sql] = statement = new RawStatement(_db, sql);
+        return statement;
+    }
+
     /// <summary>
-    /// A JSON array of the effects' canonical bytes (memoized on each effect, so usually free), as UTF-8 bytes: the
-    /// statements read it as <c>CAST($b AS TEXT)</c>, which takes the bytes as they are (the database is UTF-8),
-    /// where a string parameter would be converted to UTF-16 here and back to UTF-8 by the binding.
+    /// The canonical JSON of a value as UTF-8, written into a buffer the store reuses: valid until the next call.
+    /// Bound straight into a statement, it costs no string.
     /// </summary>
-    private static byte[] JsonArray(IReadOnlyList<Effect> effects) =>
-        JoinJsonArray([.. effects.Select(CanonicalJson.SerializeEffect)]);
+    private ReadOnlySpan<byte> CanonicalUtf8(object value)
+    {
+        _json.ResetWrittenCount();
+        _jsonWriter.Reset(_json);
+        JsonSerializer.Serialize(_jsonWriter, value, value.GetType(), CanonicalJson.Options);
+        _jsonWriter.Flush();
+        return _json.WrittenSpan;
+    }
 }

@@ -22,6 +22,9 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
 {
     private readonly SqliteConnection _db;
     private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RawStatement> _raw = new(StringComparer.Ordinal);
+    private readonly ArrayBufferWriter<byte> _json = new(1024);
+    private readonly Utf8JsonWriter _jsonWriter = new(Stream.Null, new JsonWriterOptions { Encoder = CanonicalJson.Options.Encoder, SkipValidation = true });
     private SqliteTransaction? _tx;
     private WalCheckpointer? _checkpointer;
     private readonly Dictionary<(string Model, string Kind), ExactVectorIndex> _vectors = [];
@@ -770,7 +773,7 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
         {
             Replace(m, original, source, tags, keys);
         }
-        Prepared(DedupeOfMemory, ("$id", m.Id)).ExecuteNonQuery();
+        WriteDedupeRow(m);
     }
 
     /// <summary>Updates an existing memory row in place: its old text leaves the keyword index, the new text enters it unless tombstoned.</summary>
@@ -1058,8 +1061,12 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
         _checkpointer?.Dispose();
         foreach (var cmd in _prepared.Values)
             cmd.Dispose();
+        foreach (var statement in _raw.Values)
+            statement.Dispose();
+        _jsonWriter.Dispose();
         foreach (var index in _vectors.Values)
             index.Dispose();
         _db.Dispose();
     }
 }
+

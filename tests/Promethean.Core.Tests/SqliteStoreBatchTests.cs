@@ -38,6 +38,23 @@ public sealed class SqliteStoreBatchTests
     }
 
     [Fact]
+    public void ApplyStoreEffects_TwoMemoriesClaimingOneSource_FailsClearlyAndWritesNeither()
+    {
+        using var store = SqliteStore.InMemory();
+        var a = Chat("a", "1", 0, "h1", "f");
+        var b = Chat("b", "1", 10, "h2", "f") with { SourceKey = a.SourceKey };
+
+        var error = Should.Throw<Microsoft.Data.Sqlite.SqliteException>(() => store.ApplyStoreEffects([new MemPut(a), new MemPut(b)]));
+        error.Message.ShouldContain("UNIQUE constraint failed: memories.source_key");
+        store.MemoryCount.ShouldBe(0);
+        store.DedupeEntries("1", 0, 100).ShouldBeEmpty();
+
+        // The store is usable afterwards.
+        store.ApplyStoreEffects([new MemPut(a)]);
+        Serialization.CanonicalJson.SerializeToString(store.GetMemory("a")!).ShouldBe(Serialization.CanonicalJson.SerializeToString(a));
+    }
+
+    [Fact]
     public void Link_SameMemoryTwiceAndSharedKeys_CountsEachLinkOnce()
     {
         using var store = SqliteStore.InMemory();
