@@ -179,13 +179,21 @@ public sealed class Engine
     {
         var cursor = _store.Cursor(cursorName);
         var outcomes = await DispatchAllAsync(_store.PendingOutbox().Select(p => p.Effect), stopping);
-        foreach (var line in script.Skip(checked((int)cursor)))
+        using var lines = script.Skip(checked((int)cursor)).GetEnumerator();
+        var line = lines.MoveNext() ? lines.Current : null;
+        while (line is not null)
         {
             if (stopping.IsCancellationRequested)
                 return;
+            var next = lines.MoveNext() ? lines.Current : null;
+            // The next line's events are known now: what they hash to and what ingest derives from them alone is
+            // computed on the other core while this tick runs (TickHashing.Warm).
+            if (next is not null)
+                TickHashing.Warm(next.Events, _world.MemoryConfig);
             cursor++;
             var report = Step([.. outcomes, .. line.Events], line.TimeMs, ImmutableSortedDictionary<string, long>.Empty.Add(cursorName, cursor));
             outcomes = await DispatchAllAsync(report.ExternalEffects, stopping);
+            line = next;
         }
         await SettleAsync(outcomes, stopping);
     }

@@ -3,6 +3,8 @@ using System.Runtime.ExceptionServices;
 using Promethean.Core;
 using Promethean.Core.Events;
 using Promethean.Core.Serialization;
+using Promethean.Core.Components;
+using Promethean.Core.Systems;
 
 namespace Promethean.Runtime;
 
@@ -20,6 +22,24 @@ public static class TickHashing
     /// <summary>Starts hashing <paramref name="batch"/> on the thread pool (or does nothing for a small batch).</summary>
     public static Task StartPrehash(ImmutableArray<Event> batch) =>
         batch.Length < PrehashMinEvents ? Task.CompletedTask : Task.Run(() => WorldHash.Prehash(batch));
+
+    /// <summary>
+    /// Starts computing, on the thread pool, what a batch of events due in a later tick hashes to and what ingest derives
+    /// from each message alone (<see cref="MemoryIngestSystem.Warm"/>), memoized on the events: a tick that then takes
+    /// them finds the work done. Nothing waits for it, and nothing depends on it finishing: a tick computes whatever is
+    /// not there yet, and an error here is left to the tick, which meets the same input and reports it. Small batches
+    /// are left alone.
+    /// </summary>
+    public static void Warm(ImmutableArray<Event> batch, MemorySettings settings)
+    {
+        if (batch.Length < PrehashMinEvents)
+            return;
+        _ = Task.Run(() =>
+        {
+            WorldHash.Prehash(batch);
+            MemoryIngestSystem.Warm(batch, settings);
+        }).ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+    }
 
     /// <summary>
     /// Starts <see cref="Compute"/> on the thread pool when the tick is large enough to gain from it, so the store can

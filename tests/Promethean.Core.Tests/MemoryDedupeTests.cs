@@ -61,6 +61,58 @@ public sealed class MemoryDedupeTests
     }
 
     [Fact]
+    public void Update_MessagesOutOfTimeOrder_AreComparedByTheirOwnTimes()
+    {
+        using var store = SqliteStore.InMemory();
+        var w = Ingest(store, World.Empty,
+        [
+            Msg("1", "alpha beta gamma delta epsilon", 20 * Min),
+            Msg("2", "unrelated words in another thread", 5 * Min),
+            Msg("3", "alpha beta gamma delta epsilon", 12 * Min),
+            Msg("4", "unrelated words in another thread", 14 * Min),
+            Msg("5", "unrelated words in another thread", 16 * Min),
+        ]);
+        // 3 is 8 minutes before 1, 4 is 9 minutes after 2 (inserted before 1 in time), 5 is 11 minutes after 2.
+        store.MemoryCount.ShouldBe(3);
+        Counter(w, "ingest.rejected.content-hash").ShouldBe(2);
+        store.FindBySourceKey("discord:5").ShouldNotBeNull();
+    }
+
+    [Fact]
+    public void Update_WarmedMessages_GiveTheSameWorldAndStoreAsCold()
+    {
+        var day = SyntheticDiscordDay.Generate();
+        var ticks = SyntheticDiscordDay.Ticks(day).ToList();
+        var genesis = World.Empty.Spawn(out var settingsId);
+        var settings = new MemorySettings { Lexicon = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, [KeyValuePair.Create("deploys", ImmutableArray.Create("deploy", "release"))]) };
+        genesis = genesis with { MemorySettings = genesis.MemorySettings.Add(settingsId, settings) };
+        using var cold = SqliteStore.InMemory();
+        using var warm = SqliteStore.InMemory();
+        World coldWorld = genesis, warmWorld = genesis;
+        var lexiconTagged = 0;
+        foreach (var (i, (time, events)) in ticks.Index())
+        {
+            coldWorld = MemoryIngestSystem.Update(Schedule.BeginTick(coldWorld, time, events), cold);
+            cold.ApplyStoreEffects(coldWorld.Effects);
+
+            // The same messages as new instances, warmed first: every other tick under another lexicon, whose tags
+            // the system must not take.
+            var copies = events.Select(e => e is DiscordMessageNew m ? m with { } : e).ToImmutableArray();
+            MemoryIngestSystem.Warm(copies, i % 2 == 0 ? settings : new MemorySettings());
+            warmWorld = MemoryIngestSystem.Update(Schedule.BeginTick(warmWorld, time, copies), warm);
+            warm.ApplyStoreEffects(warmWorld.Effects);
+
+            Serialization.WorldHash.Compute(warmWorld).Hex.ShouldBe(Serialization.WorldHash.Compute(coldWorld).Hex, $"tick {i}");
+            lexiconTagged += coldWorld.Effects.OfType<MemPut>().Count(p => p.Memory.Tags.Contains("deploys"));
+        }
+        lexiconTagged.ShouldBeGreaterThan(0);
+        warm.MemoryCount.ShouldBe(cold.MemoryCount);
+        warmWorld.Effects.OfType<MemPut>().Select(p => Serialization.CanonicalJson.SerializeToString(p.Memory))
+            .ShouldBe(coldWorld.Effects.OfType<MemPut>().Select(p => Serialization.CanonicalJson.SerializeToString(p.Memory)));
+        cold.MemoryCount.ShouldBeGreaterThan(100);
+    }
+
+    [Fact]
     public void Update_CosmeticVariant_RejectsAsNearDuplicate()
     {
         using var store = SqliteStore.InMemory();

@@ -1,7 +1,8 @@
 namespace Promethean.Core.Serialization;
 
 /// <summary>
-/// The canonical bytes and hash of one immutable event or effect, computed on first use. Held by
+/// The canonical bytes and hash of one immutable event or effect, computed on first use (and, for a chat message,
+/// what ingest derives from it alone). Held by
 /// the instance itself rather than in a ConditionalWeakTable: a tick creates thousands of events,
 /// and a weak table pays a lock and a GC dependent handle for each. Not part of the value: every
 /// memo equals every other, so record equality and hash codes are unchanged.
@@ -14,6 +15,9 @@ internal sealed class CanonicalMemo : IEquatable<CanonicalMemo>
 
     /// <summary>The hash as the JSON string (quoted base64) that stands for the event in a component's hashing bytes.</summary>
     public byte[]? HashJson { get; set; }
+
+    /// <summary>What ingest derives from a chat message alone (<see cref="Ingest.MessageFacts"/>).</summary>
+    public Ingest.MessageFacts? Facts { get; set; }
 
     public bool Equals(CanonicalMemo? other) => other is not null;
 

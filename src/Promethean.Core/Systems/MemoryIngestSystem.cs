@@ -21,6 +21,7 @@ public static class MemoryIngestSystem
     public const string Purpose = "memory.ingest";
     public const string MarkdownExtension = ".md";
     public const string SpamAggregateKind = "spam.aggregate";
+    public const string ChatKind = "discord.message";
 
     /// <summary>Each rejection bumps the debug counter <c>ingest.rejected.&lt;reason&gt;</c>.</summary>
     public const string RejectedCounterPrefix = "ingest.rejected.";
@@ -53,6 +54,29 @@ public static class MemoryIngestSystem
         return run.Finish();
     }
 
+    /// <summary>
+    /// Computes what ingest derives from each chat message alone (normalized text, spam pattern and family, content
+    /// hash, simhash, memory id, tags under <paramref name="settings"/>' lexicon) and memoizes it on the message, where
+    /// the system finds it instead of computing it again. It reads nothing but its arguments and changes no value, so
+    /// a runtime may run it on another core ahead of the tick that ingests <paramref name="events"/>.
+    /// </summary>
+    public static void Warm(IEnumerable<Event> events, MemorySettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        ArgumentNullException.ThrowIfNull(settings);
+        foreach (var e in events)
+        {
+            if (e is not DiscordMessageNew m)
+                continue;
+            var facts = MessageFacts.Of(m, SpamPattern.Family);
+            if (facts.Reason is null && facts.Text.Length <= settings.MaxTextChars)
+            {
+                facts.PrintsOf(m);
+                facts.TagsOf(m, settings.Lexicon);
+            }
+        }
+    }
+
     public static string FileSourceKey(string path, string contentHash) => $"file:{path}#{contentHash}";
 
     public static string AggregateId(string family, long bucket) =>
@@ -75,6 +99,7 @@ public static class MemoryIngestSystem
         private readonly SortedDictionary<string, long> _counts = new(StringComparer.Ordinal);
         private readonly Dictionary<(string Channel, string Pattern), string> _families = [];
         private readonly Dictionary<(string Family, long Bucket), string> _aggregateIds = [];
+        private Func<string, string, string>? _familyOf;
         private Chat?[] _chats = [];
         private IReadOnlySet<string> _knownSources = ImmutableHashSet<string>.Empty;
         private IReadOnlyDictionary<string, Memory> _storedAggregates = ImmutableDictionary<string, Memory>.Empty;
@@ -210,16 +235,22 @@ public static class MemoryIngestSystem
         /// <summary>What a message is, before any decision: its normalized text, source key and spam family.</summary>
         private Chat Prepare(DiscordMessageNew m)
         {
-            if (Check(m.Content, out var text) is { } reason)
-                return new Chat(reason, "", "", "", "", 0, "");
-            var pattern = SpamPattern.Of(text);
-            if (!_families.TryGetValue((m.ChannelId, pattern), out var family))
-                _families[(m.ChannelId, pattern)] = family = SpamPattern.Family(m.ChannelId, pattern);
+            var facts = MessageFacts.Of(m, _familyOf ??= FamilyOf);
+            if ((facts.Reason ?? (facts.Text.Length > _cfg.MaxTextChars ? Reasons.TooLong : null)) is { } reason)
+                return new Chat(reason, "", "", "", "", 0, "", facts);
             var ts = m.TimestampMs;
             var bucket = Math.DivRem(ts, _cfg.SpamBucketMs, out var rem) - (rem < 0 ? 1 : 0);
-            if (!_aggregateIds.TryGetValue((family, bucket), out var aggregateId))
-                _aggregateIds[(family, bucket)] = aggregateId = AggregateId(family, bucket);
-            return new Chat(null, text, "discord:" + m.MessageId, pattern, family, bucket, aggregateId);
+            if (!_aggregateIds.TryGetValue((facts.Family, bucket), out var aggregateId))
+                _aggregateIds[(facts.Family, bucket)] = aggregateId = AggregateId(facts.Family, bucket);
+            return new Chat(null, facts.Text, MessageFacts.SourceKey(m), facts.Pattern, facts.Family, bucket, aggregateId, facts);
+        }
+
+        /// <summary>A spam family, remembered per channel and pattern for the tick.</summary>
+        private string FamilyOf(string channel, string pattern)
+        {
+            if (!_families.TryGetValue((channel, pattern), out var family))
+                _families[(channel, pattern)] = family = SpamPattern.Family(channel, pattern);
+            return family;
         }
 
         private void IngestChat(DiscordMessageNew m, Chat chat)
@@ -243,13 +274,14 @@ public static class MemoryIngestSystem
                 return;
             }
             var window = _windows[m.ChannelId];
-            var contentHash = Sha256Hex.Of(text);
+            var prints = chat.Facts.PrintsOf(m);
+            var contentHash = prints.ContentHash;
             if (window.HasContentHash(contentHash, ts, _cfg.DedupeWindowMs))
             {
                 Reject(Reasons.ContentHash);
                 return;
             }
-            var simhash = SimHash.Compute(text);
+            var simhash = prints.SimHash;
             if (simhash is ulong sh && window.HasNear(sh, ts, _cfg.SimHashWindowMs, _cfg.SimHashMaxDistance))
             {
                 Reject(Reasons.NearDuplicate);
@@ -262,7 +294,7 @@ public static class MemoryIngestSystem
                 return;
             }
 
-            var tags = Tagger.Tag(text, new TagContext("discord", m.ChannelId, m.AuthorId, m.AuthorIsBot), _cfg.Lexicon);
+            var tags = chat.Facts.TagsOf(m, _cfg.Lexicon);
             var source = SourceOf(
             [
                 new KeyValuePair<string, string>("channel", m.ChannelId),
@@ -275,7 +307,7 @@ public static class MemoryIngestSystem
             ]);
             if (m.GuildId is { Length: > 0 } guild)
                 source = source.Add("guild", guild);
-            Accept(Build("discord.message", text, m.Content, chat.SourceKey, source, tags, ts), contentHash);
+            Accept(Build(ChatKind, text, m.Content, chat.SourceKey, source, tags, ts, prints.MemoryId), contentHash);
             window.Add(new DedupeEntry(ts, contentHash, simhash, family));
         }
 
@@ -320,7 +352,7 @@ public static class MemoryIngestSystem
                 new("sampleAuthor", m.AuthorId),
                 new("keptBeforeFolding", _cfg.SpamThreshold.ToString(CultureInfo.InvariantCulture)),
             ]);
-            var tags = Tagger.Tag(text, new TagContext("discord", m.ChannelId, m.AuthorId, m.AuthorIsBot), _cfg.Lexicon);
+            var tags = chat.Facts.TagsOf(m, _cfg.Lexicon);
             tags = tags with { Tags = tags.Tags.Add("spam-family") };
             var memory = new Memory(chat.AggregateId, SpamAggregateKind, text, m.Content, $"spam:{chat.Family}:{chat.Bucket}", source, tags.Tags, tags.Keys, "active", ts);
             _aggregates[chat.AggregateId] = Aggregate.Resume(memory);
@@ -357,23 +389,44 @@ public static class MemoryIngestSystem
     }
 
     /// <summary>A message after normalization: the reject reason, or its text, source key and spam family in its bucket.</summary>
-    private sealed record Chat(string? Reason, string Text, string SourceKey, string Pattern, string Family, long Bucket, string AggregateId);
+    private sealed record Chat(string? Reason, string Text, string SourceKey, string Pattern, string Family, long Bucket, string AggregateId, MessageFacts Facts);
 
     /// <summary>
     /// A channel's dedupe fingerprints around this tick's messages: the stored ones read once, plus the
-    /// messages accepted earlier in the tick. Answers exactly what the per-message store queries did.
+    /// messages accepted earlier in the tick. Answers exactly what the per-message store queries did. Entries are
+    /// kept in time order, so each question scans only the entries in its time range (a tick's messages span hours,
+    /// the windows minutes).
     /// </summary>
-    private sealed class ChannelWindow(IReadOnlyList<DedupeEntry> stored)
+    private sealed class ChannelWindow
     {
-        private readonly List<DedupeEntry> _entries = [.. stored];
+        private readonly List<DedupeEntry> _entries;
 
-        public void Add(DedupeEntry entry) => _entries.Add(entry);
+        public ChannelWindow(IReadOnlyList<DedupeEntry> stored)
+        {
+            _entries = [.. stored];
+            for (var i = 1; i < _entries.Count; i++)
+            {
+                if (_entries[i].CreatedMs < _entries[i - 1].CreatedMs)
+                {
+                    _entries.Sort(static (a, b) => a.CreatedMs.CompareTo(b.CreatedMs));
+                    break;
+                }
+            }
+        }
+
+        public void Add(DedupeEntry entry)
+        {
+            var at = _entries.Count;
+            while (at > 0 && _entries[at - 1].CreatedMs > entry.CreatedMs)
+                at--;
+            _entries.Insert(at, entry);
+        }
 
         public bool HasContentHash(string contentHash, long ts, long window)
         {
-            foreach (var e in _entries)
+            for (var (i, to) = (First(Minus(ts, window)), Plus(ts, window)); i < _entries.Count && _entries[i].CreatedMs <= to; i++)
             {
-                if (Math.Abs(e.CreatedMs - ts) <= window && e.ContentHash == contentHash)
+                if (_entries[i].ContentHash == contentHash)
                     return true;
             }
             return false;
@@ -381,9 +434,9 @@ public static class MemoryIngestSystem
 
         public bool HasNear(ulong simhash, long ts, long window, int maxDistance)
         {
-            foreach (var e in _entries)
+            for (var (i, to) = (First(Minus(ts, window)), Plus(ts, window)); i < _entries.Count && _entries[i].CreatedMs <= to; i++)
             {
-                if (e.SimHash is ulong other && Math.Abs(e.CreatedMs - ts) <= window && SimHash.Distance(other, simhash) <= maxDistance)
+                if (_entries[i].SimHash is ulong other && SimHash.Distance(other, simhash) <= maxDistance)
                     return true;
             }
             return false;
@@ -392,12 +445,32 @@ public static class MemoryIngestSystem
         public long FamilyCount(string family, long fromMs, long toMs)
         {
             long count = 0;
-            foreach (var e in _entries)
+            for (var i = First(fromMs); i < _entries.Count && _entries[i].CreatedMs <= toMs; i++)
             {
-                if (e.CreatedMs >= fromMs && e.CreatedMs <= toMs && e.Family == family)
+                if (_entries[i].Family == family)
                     count++;
             }
             return count;
+        }
+
+        /// <summary>Window bounds saturate: a timestamp near the ends of the range must not wrap around.</summary>
+        private static long Minus(long ts, long window) => ts < long.MinValue + window ? long.MinValue : ts - window;
+
+        private static long Plus(long ts, long window) => ts > long.MaxValue - window ? long.MaxValue : ts + window;
+
+        /// <summary>The index of the first entry at or after <paramref name="fromMs"/>.</summary>
+        private int First(long fromMs)
+        {
+            int lo = 0, hi = _entries.Count;
+            while (lo < hi)
+            {
+                var mid = lo + ((hi - lo) >> 1);
+                if (_entries[mid].CreatedMs < fromMs)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            return lo;
         }
     }
 
@@ -440,13 +513,13 @@ public static class MemoryIngestSystem
     }
 
     private static Memory Build(string kind, string text, string original, string sourceKey, ImmutableSortedDictionary<string, string> source,
-        TagSet tags, long createdMs)
-    {
-        var id = Sha256Hex.Of(kind + "\n" + sourceKey + "\n" + text, 32);
-        return new Memory(id, kind, text, original, sourceKey, source, tags.Tags, tags.Keys, "active", createdMs);
-    }
+        TagSet tags, long createdMs, string? id = null) =>
+        new(id ?? MemoryId(kind, sourceKey, text), kind, text, original, sourceKey, source, tags.Tags, tags.Keys, "active", createdMs);
 
-    private static bool HasUnpairedSurrogate(string s)
+    /// <summary>A memory's content-derived id.</summary>
+    internal static string MemoryId(string kind, string sourceKey, string text) => Sha256Hex.Of(kind + "\n" + sourceKey + "\n" + text, 32);
+
+    internal static bool HasUnpairedSurrogate(string s)
     {
         for (var i = 0; i < s.Length; i++)
         {
