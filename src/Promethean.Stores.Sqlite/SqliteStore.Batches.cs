@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text.Json;
 using Promethean.Core;
 using Promethean.Core.Effects;
@@ -6,70 +7,12 @@ using Promethean.Core.Serialization;
 namespace Promethean.Stores.Sqlite;
 
 /// <summary>
-/// The batched writes of a tick's ingest: a run of <c>mem/put</c> or <c>nexus/link</c> effects (ingest emits hundreds
-/// a tick) goes through statements prepared once and bound from the records, postings in the table's order. The
-/// result equals applying the effects one by one.
+/// The writes of a tick's ingest (hundreds of <c>mem/put</c> and <c>nexus/link</c> effects a tick) go through statements
+/// prepared once and bound from the records; a run of links is written in the postings table's order. The result equals
+/// applying the effects one by one.
 /// </summary>
 public sealed partial class SqliteStore
 {
-    /// <summary>
-    /// Puts memories in order. Those new to the store (and first of their id in the run) are inserted
-    /// together; the rest (replacements, repeats within the run) follow one by one, which keeps the
-    /// outcome of applying the puts in sequence.
-    /// </summary>
-    private void PutMemories(IReadOnlyList<MemPut> puts)
-    {
-        var stored = ExistingIds(puts.Select(p => p.Memory.Id).Distinct(StringComparer.Ordinal).ToList());
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var fresh = new List<Memory>(puts.Count);
-        var rest = new List<Memory>();
-        foreach (var put in puts)
-        {
-            if (!stored.Contains(put.Memory.Id) && seen.Add(put.Memory.Id))
-                fresh.Add(put.Memory);
-            else
-                rest.Add(put.Memory);
-        }
-        InsertFresh(fresh);
-        foreach (var m in rest)
-            PutMemory(m);
-    }
-
-    private HashSet<string> ExistingIds(IReadOnlyCollection<string> ids)
-    {
-        var found = new HashSet<string>(StringComparer.Ordinal);
-        using var r = Prepared("SELECT id FROM memories WHERE id IN (SELECT value FROM json_each($k))", ("$k", JsonSerializer.Serialize(ids))).ExecuteReader();
-        while (r.Read())
-            found.Add(r.GetString(0));
-        return found;
-    }
-
-    /// <summary>
-    /// Inserts memories known to be new, in order, each with its keyword postings and its near-duplicate window row:
-    /// the same rows as <see cref="PutMemory"/> writes, through statements bound from the records (no JSON is parsed
-    /// to write them).
-    /// </summary>
-    private void InsertFresh(List<Memory> memories)
-    {
-        if (memories.Count == 0)
-            return;
-        var insert = Raw("""
-            INSERT INTO memories(id, kind, text, original, source_key, source, tags, nexus_keys, lifecycle, created_ms)
-            VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-            """);
-        var keyword = Raw("INSERT INTO memories_fts(rowid, text) VALUES(?1, ?2)");
-        foreach (var m in memories)
-        {
-            insert.Text(1, m.Id).Text(2, m.Kind).Text(3, m.Text).Text(4, string.Equals(m.Original, m.Text, StringComparison.Ordinal) ? null : m.Original)
-                .Text(5, m.SourceKey).Utf8(6, CanonicalUtf8(m.Source)).Utf8(7, CanonicalUtf8(m.Tags)).Utf8(8, CanonicalUtf8(m.NexusKeys))
-                .Text(9, m.Lifecycle).Integer(10, m.CreatedMs).Run();
-            var rowid = insert.LastRowId;
-            if (m.Lifecycle != Memory.Tombstoned)
-                keyword.Integer(1, rowid).Text(2, m.Text).Run();
-            WriteDedupeRow(m);
-        }
-    }
-
     /// <summary>
     /// A memory's row in the near-duplicate window, from the dedupe facts ingest put in its source: channel, content
     /// hash and spam family (all three, or no row), and a simhash when it has one of 16 digits.
@@ -134,14 +77,20 @@ public sealed partial class SqliteStore
     }
 
     /// <summary>
-    /// The canonical JSON of a value as UTF-8, written into a buffer the store reuses: valid until the next call.
-    /// Bound straight into a statement, it costs no string.
+    /// The canonical JSON of a memory's source map, tags or keys as UTF-8 (what the serializer writes for them), in a
+    /// buffer the store reuses: valid until the next call. Bound straight into a statement, it costs no string.
     /// </summary>
-    private ReadOnlySpan<byte> CanonicalUtf8(object value)
+    private ReadOnlySpan<byte> CanonicalUtf8(ImmutableSortedDictionary<string, string> map) =>
+        WriteReused(map, static (writer, value) => OrdinalCollectionsConverterFactory.WriteStringMap(writer, value));
+
+    private ReadOnlySpan<byte> CanonicalUtf8(ImmutableSortedSet<string> set) =>
+        WriteReused(set, static (writer, value) => OrdinalCollectionsConverterFactory.WriteStringSet(writer, value));
+
+    private ReadOnlySpan<byte> WriteReused<T>(T value, Action<Utf8JsonWriter, T> write)
     {
         _json.ResetWrittenCount();
         _jsonWriter.Reset(_json);
-        JsonSerializer.Serialize(_jsonWriter, value, value.GetType(), CanonicalJson.Options);
+        write(_jsonWriter, value);
         _jsonWriter.Flush();
         return _json.WrittenSpan;
     }

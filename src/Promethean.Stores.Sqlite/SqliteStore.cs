@@ -646,9 +646,8 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
     }
 
     /// <summary>
-    /// Applies store effects in order. A run of consecutive <c>mem/put</c> or <c>nexus/link</c>
-    /// effects (ingest emits hundreds per tick) is written in a few set-based statements; everything
-    /// else, one effect at a time.
+    /// Applies store effects in order: a run of consecutive <c>nexus/link</c> effects (ingest emits hundreds a tick)
+    /// together, in the postings table's order; everything else one effect at a time.
     /// </summary>
     private void ApplyStoreEffectsCore(IEnumerable<Effect> effects)
     {
@@ -671,9 +670,6 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
         switch (run)
         {
             case []:
-                return;
-            case [MemPut, _, ..]:
-                PutMemories([.. run.Cast<MemPut>()]);
                 return;
             case [NexusLink, ..]:
                 LinkAll(run);
@@ -747,38 +743,31 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
     }
 
     /// <summary>
-    /// Stores a memory and keeps its keyword index current. The index has external content (the
-    /// memories table), so replacing a row first removes the old text's postings; a new row, the
-    /// common case, costs one insert into each.
+    /// Stores a memory and keeps its keyword index and near-duplicate window current. The keyword index has external
+    /// content (the memories table), so replacing a row first removes the old text's postings; a new row, the common
+    /// case, costs one insert into each, through statements bound from the record.
     /// </summary>
     private void PutMemory(Memory m)
     {
         var original = string.Equals(m.Original, m.Text, StringComparison.Ordinal) ? null : m.Original;
-        var source = CanonicalJson.SerializeToString(m.Source);
-        var tags = CanonicalJson.SerializeToString(m.Tags);
-        var keys = CanonicalJson.SerializeToString(m.NexusKeys);
-        var inserted = Prepared("""
+        var insert = Raw("""
             INSERT INTO memories(id, kind, text, original, source_key, source, tags, nexus_keys, lifecycle, created_ms)
-            VALUES($id, $kind, $text, $orig, $sk, $src, $tags, $keys, $life, $created)
-            ON CONFLICT(id) DO NOTHING RETURNING rowid
-            """,
-            ("$id", m.Id), ("$kind", m.Kind), ("$text", m.Text), ("$orig", original), ("$sk", m.SourceKey),
-            ("$src", source), ("$tags", tags), ("$keys", keys), ("$life", m.Lifecycle), ("$created", m.CreatedMs)).ExecuteScalar();
-        if (inserted is long rowid)
-        {
-            if (m.Lifecycle != Memory.Tombstoned)
-                Prepared("INSERT INTO memories_fts(rowid, text) VALUES($r, $t)", ("$r", rowid), ("$t", m.Text)).ExecuteNonQuery();
-        }
-        else
-        {
-            Replace(m, original, source, tags, keys);
-        }
+            VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT(id) DO NOTHING
+            """);
+        var inserted = insert.Text(1, m.Id).Text(2, m.Kind).Text(3, m.Text).Text(4, original).Text(5, m.SourceKey)
+            .Utf8(6, CanonicalUtf8(m.Source)).Utf8(7, CanonicalUtf8(m.Tags)).Utf8(8, CanonicalUtf8(m.NexusKeys))
+            .Text(9, m.Lifecycle).Integer(10, m.CreatedMs).Run() == 1;
+        if (!inserted)
+            Replace(m, original);
+        else if (m.Lifecycle != Memory.Tombstoned)
+            Raw("INSERT INTO memories_fts(rowid, text) VALUES(?1, ?2)").Integer(1, insert.LastRowId).Text(2, m.Text).Run();
         WriteDedupeRow(m);
     }
 
     /// <summary>Updates an existing memory row in place: its old text leaves the keyword index, the new text enters it unless tombstoned.</summary>
-    private void Replace(Memory m, string? original, string source, string tags, string keys)
+    private void Replace(Memory m, string? original)
     {
+        var (source, tags, keys) = (CanonicalJson.SerializeToString(m.Source), CanonicalJson.SerializeToString(m.Tags), CanonicalJson.SerializeToString(m.NexusKeys));
         using (var r = Prepared("SELECT rowid, text, lifecycle FROM memories WHERE id = $id", ("$id", m.Id)).ExecuteReader())
         {
             r.Read();
@@ -1069,4 +1058,5 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
         _db.Dispose();
     }
 }
+
 

@@ -35,6 +35,38 @@ public sealed class OrdinalCollectionsConverterFactory : JsonConverterFactory
         return items.ToImmutable();
     }
 
+    /// <summary>
+    /// Writes a string set as the serializer does (a JSON array, ordinal order), without the serializer's per-call
+    /// setup: for callers that write many small sets (the store's rows).
+    /// </summary>
+    public static void WriteStringSet(Utf8JsonWriter writer, ImmutableSortedSet<string> value)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(value);
+        writer.WriteStartArray();
+        foreach (var item in value.KeyComparer == StringComparer.Ordinal ? value : (IEnumerable<string>)value.Order(StringComparer.Ordinal))
+            writer.WriteStringValue(item);
+        writer.WriteEndArray();
+    }
+
+    /// <summary>Writes a string map as the serializer does (a JSON object, keys in ordinal order), without its per-call setup.</summary>
+    public static void WriteStringMap(Utf8JsonWriter writer, ImmutableSortedDictionary<string, string> value)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(value);
+        writer.WriteStartObject();
+        IEnumerable<KeyValuePair<string, string>> entries = value.KeyComparer == StringComparer.Ordinal ? value : value.OrderBy(p => p.Key, StringComparer.Ordinal);
+        foreach (var (key, item) in entries)
+        {
+            writer.WritePropertyName(key);
+            if (item is null)
+                writer.WriteNullValue();
+            else
+                writer.WriteStringValue(item);
+        }
+        writer.WriteEndObject();
+    }
+
     private sealed class SetConverter : JsonConverter<ImmutableSortedSet<string>>
     {
         public override ImmutableSortedSet<string> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
@@ -42,10 +74,7 @@ public sealed class OrdinalCollectionsConverterFactory : JsonConverterFactory
 
         public override void Write(Utf8JsonWriter writer, ImmutableSortedSet<string> value, JsonSerializerOptions options)
         {
-            writer.WriteStartArray();
-            foreach (var item in value.KeyComparer == StringComparer.Ordinal ? value : (IEnumerable<string>)value.Order(StringComparer.Ordinal))
-                writer.WriteStringValue(item);
-            writer.WriteEndArray();
+            WriteStringSet(writer, value);
         }
     }
 
@@ -62,6 +91,11 @@ public sealed class OrdinalCollectionsConverterFactory : JsonConverterFactory
 
         public override void Write(Utf8JsonWriter writer, ImmutableSortedDictionary<string, TValue> value, JsonSerializerOptions options)
         {
+            if (value is ImmutableSortedDictionary<string, string> strings)
+            {
+                WriteStringMap(writer, strings);
+                return;
+            }
             writer.WriteStartObject();
             IEnumerable<KeyValuePair<string, TValue>> entries = value.KeyComparer == StringComparer.Ordinal ? value : value.OrderBy(p => p.Key, StringComparer.Ordinal);
             foreach (var (key, item) in entries)
