@@ -161,6 +161,9 @@ public static class MemoryIngestSystem
                     break;
                 case DiscordMessageNew m:
                     IngestChat(m, _chats[index]!);
+                    // The facts served this tick; a message kept longer (a session's queue, an importer's script) need
+                    // not keep them alive.
+                    m.Memo.Facts = null;
                     break;
                 case FsReadResult r when r.Meta.GetValueOrDefault("purpose") == Purpose:
                     IngestFile(r);
