@@ -83,8 +83,13 @@ public sealed class Engine
         }
     }
 
-    /// <summary>Runs and commits one tick. Synchronous: nothing else touches the world meanwhile.</summary>
-    public TickReport Step(ImmutableArray<Event> batch, long timeMs, ImmutableSortedDictionary<string, long>? cursors = null)
+    /// <summary>
+    /// Runs and commits one tick. Synchronous: nothing else touches the world meanwhile. <paramref name="upcoming"/>, the
+    /// events of the next tick when they are known already (a script's next line), are warmed on the other core while
+    /// this tick commits (<see cref="TickHashing.Warm"/>), queued behind this tick's hash.
+    /// </summary>
+    public TickReport Step(ImmutableArray<Event> batch, long timeMs, ImmutableSortedDictionary<string, long>? cursors = null,
+        ImmutableArray<Event> upcoming = default)
     {
         var previous = _world;
         var world = Schedule.BeginTick(previous, Math.Max(timeMs, previous.TimeMs), batch);
@@ -99,7 +104,10 @@ public sealed class Engine
             if (!_taps.IsEmpty)
                 Tap(system.Name, before, world);
         }
-        var hash = _store.Commit(previous, world, TickHashing.Start(world, previous, prehash), cursors ?? TickCommit.NoCursors);
+        var hashing = TickHashing.Start(world, previous, prehash);
+        if (!upcoming.IsDefaultOrEmpty)
+            TickHashing.Warm(upcoming, world.MemoryConfig);
+        var hash = _store.Commit(previous, world, hashing, cursors ?? TickCommit.NoCursors);
         if (_options.SnapshotEveryTicks > 0 && world.Tick % _options.SnapshotEveryTicks == 0)
             _store.WriteSnapshot(world);
         _world = world;
@@ -185,13 +193,12 @@ public sealed class Engine
         {
             if (stopping.IsCancellationRequested)
                 return;
-            var next = lines.MoveNext() ? lines.Current : null;
             // The next line's events are known now: what they hash to and what ingest derives from them alone is
-            // computed on the other core while this tick runs (TickHashing.Warm).
-            if (next is not null)
-                TickHashing.Warm(next.Events, _world.MemoryConfig);
+            // computed on the other core while this tick commits.
+            var next = lines.MoveNext() ? lines.Current : null;
             cursor++;
-            var report = Step([.. outcomes, .. line.Events], line.TimeMs, ImmutableSortedDictionary<string, long>.Empty.Add(cursorName, cursor));
+            var report = Step([.. outcomes, .. line.Events], line.TimeMs, ImmutableSortedDictionary<string, long>.Empty.Add(cursorName, cursor),
+                next?.Events ?? default);
             outcomes = await DispatchAllAsync(report.ExternalEffects, stopping);
             line = next;
         }
