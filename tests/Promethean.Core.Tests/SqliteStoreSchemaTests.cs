@@ -21,7 +21,7 @@ public sealed class SqliteStoreSchemaTests
                 ["simhash"] = simhash,
             }), ["lang:en", "tag:ünï \"q\""], ["chan:c1", "author:" + id[..1]], lifecycle, createdMs);
 
-    /// <summary>Texts that stress the JSON path: quotes, backslashes, controls, NUL, astral emoji, CJK, combining marks.</summary>
+    /// <summary>Texts that stress the write path: quotes, backslashes, controls, NUL, astral emoji, CJK, combining marks.</summary>
     private static readonly string[] Texts =
     [
         "plain words about the release freeze",
