@@ -1,9 +1,9 @@
 using System.Collections.Immutable;
 using System.Runtime.ExceptionServices;
 using Promethean.Core;
+using Promethean.Core.Components;
 using Promethean.Core.Events;
 using Promethean.Core.Serialization;
-using Promethean.Core.Components;
 using Promethean.Core.Systems;
 
 namespace Promethean.Runtime;

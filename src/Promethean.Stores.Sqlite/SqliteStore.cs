@@ -1058,5 +1058,3 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
         _db.Dispose();
     }
 }
-
-
