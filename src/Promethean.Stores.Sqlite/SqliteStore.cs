@@ -760,14 +760,13 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
         if (!inserted)
             Replace(m, original);
         else if (m.Lifecycle != Memory.Tombstoned)
-            Raw("INSERT INTO memories_fts(rowid, text) VALUES(?1, ?2)").Integer(1, insert.LastRowId).Text(2, m.Text).Run();
+            FtsInsert(insert.LastRowId, m.Text);
         WriteDedupeRow(m);
     }
 
     /// <summary>Updates an existing memory row in place: its old text leaves the keyword index, the new text enters it unless tombstoned.</summary>
     private void Replace(Memory m, string? original)
     {
-        var (source, tags, keys) = (CanonicalJson.SerializeToString(m.Source), CanonicalJson.SerializeToString(m.Tags), CanonicalJson.SerializeToString(m.NexusKeys));
         using (var r = Prepared("SELECT rowid, text, lifecycle FROM memories WHERE id = $id", ("$id", m.Id)).ExecuteReader())
         {
             r.Read();
@@ -776,15 +775,18 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
             if (oldLifecycle != Memory.Tombstoned)
                 FtsDelete(rowid, oldText);
             if (m.Lifecycle != Memory.Tombstoned)
-                Prepared("INSERT INTO memories_fts(rowid, text) VALUES($r, $t)", ("$r", rowid), ("$t", m.Text)).ExecuteNonQuery();
+                FtsInsert(rowid, m.Text);
         }
-        Prepared("""
-            UPDATE memories SET kind = $kind, text = $text, original = $orig, source = $src, tags = $tags, nexus_keys = $keys, lifecycle = $life
-            WHERE id = $id
-            """,
-            ("$id", m.Id), ("$kind", m.Kind), ("$text", m.Text), ("$orig", original), ("$src", source), ("$tags", tags), ("$keys", keys),
-            ("$life", m.Lifecycle)).ExecuteNonQuery();
+        Raw("""
+            UPDATE memories SET kind = ?2, text = ?3, original = ?4, source = ?5, tags = ?6, nexus_keys = ?7, lifecycle = ?8
+            WHERE id = ?1
+            """)
+            .Text(1, m.Id).Text(2, m.Kind).Text(3, m.Text).Text(4, original).Utf8(5, CanonicalUtf8(m.Source)).Utf8(6, CanonicalUtf8(m.Tags))
+            .Utf8(7, CanonicalUtf8(m.NexusKeys)).Text(8, m.Lifecycle).Run();
     }
+
+    /// <summary>Adds a row's text to the external-content keyword index.</summary>
+    private void FtsInsert(long rowid, string text) => Raw("INSERT INTO memories_fts(rowid, text) VALUES(?1, ?2)").Integer(1, rowid).Text(2, text).Run();
 
     /// <summary>Removes a row's postings from the external-content keyword index, which needs the text it indexed.</summary>
     private void FtsDelete(long rowid, string text) =>
