@@ -46,11 +46,8 @@ internal sealed class MessageFacts
 
     private static MessageFacts Compute(DiscordMessageNew m, Func<string, string, string> family)
     {
-        if (Systems.MemoryIngestSystem.HasUnpairedSurrogate(m.Content))
-            return new MessageFacts(Systems.MemoryIngestSystem.Reasons.InvalidText, "", "", "");
-        var text = Systems.TextNormalizer.Normalize(m.Content);
-        if (text.Length == 0)
-            return new MessageFacts(Systems.MemoryIngestSystem.Reasons.Empty, "", "", "");
+        if (Systems.MemoryIngestSystem.Normalized(m.Content, out var text) is { } reason)
+            return new MessageFacts(reason, "", "", "");
         var pattern = SpamPattern.Of(text);
         return new MessageFacts(null, text, pattern, family(m.ChannelId, pattern));
     }

@@ -315,16 +315,8 @@ public static class MemoryIngestSystem
         }
 
         /// <summary>Null when the text is acceptable; else the reject reason.</summary>
-        private string? Check(string original, out string text)
-        {
-            text = "";
-            if (HasUnpairedSurrogate(original))
-                return Reasons.InvalidText;
-            text = TextNormalizer.Normalize(original);
-            if (text.Length == 0)
-                return Reasons.Empty;
-            return text.Length > _cfg.MaxTextChars ? Reasons.TooLong : null;
-        }
+        private string? Check(string original, out string text) =>
+            Normalized(original, out text) ?? (text.Length > _cfg.MaxTextChars ? Reasons.TooLong : null);
 
         private bool IsKnownSource(string sourceKey) => !_sources.Add(sourceKey) || _knownSources.Contains(sourceKey);
 
@@ -522,7 +514,20 @@ public static class MemoryIngestSystem
     /// <summary>A memory's content-derived id.</summary>
     internal static string MemoryId(string kind, string sourceKey, string text) => Sha256Hex.Of(kind + "\n" + sourceKey + "\n" + text, 32);
 
-    internal static bool HasUnpairedSurrogate(string s)
+    /// <summary>
+    /// The normal form of a text, or why it has none: unpaired UTF-16 surrogates (<c>invalid-text</c>) or nothing
+    /// left after normalizing (<c>empty</c>). The length limit, which the settings give, is checked by the caller.
+    /// </summary>
+    internal static string? Normalized(string original, out string text)
+    {
+        text = "";
+        if (HasUnpairedSurrogate(original))
+            return Reasons.InvalidText;
+        text = TextNormalizer.Normalize(original);
+        return text.Length == 0 ? Reasons.Empty : null;
+    }
+
+    private static bool HasUnpairedSurrogate(string s)
     {
         for (var i = 0; i < s.Length; i++)
         {
