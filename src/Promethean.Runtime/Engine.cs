@@ -27,10 +27,14 @@ public sealed class Engine
     private readonly ILogger _log;
     private readonly Channel<Event> _inbound;
     private World _world = World.Empty;
+    /// <summary>The world of the last tick the store has committed; ahead of it, <see cref="_world"/> may be held in a group.</summary>
+    private World _durable = World.Empty;
     private TickReport? _last;
     private ImmutableArray<ITap> _taps = [];
     private long _statusAt;
     private long _statusTick;
+    private int _groupTicks;
+    private long _groupStarted;
 
     public Engine(SqliteStore store, ImmutableArray<ScheduledSystem> systems, EffectDispatcher dispatcher,
         EngineOptions options, TimeProvider time, ILogger log)
@@ -59,7 +63,7 @@ public sealed class Engine
 
     public int EffectsInFlight => _dispatcher.InFlight;
 
-    /// <summary>Raised on the loop thread after each commit.</summary>
+    /// <summary>Raised on the loop thread after each tick is written (a tick held in a group is durable when the group commits).</summary>
     public event Action<TickReport>? Committed;
 
     /// <summary>Adds an observer of the tap points (<see cref="TapPoints"/>); it sees each tick's world after the named systems.</summary>
@@ -72,13 +76,13 @@ public sealed class Engine
     {
         if (_store.HasWorld)
         {
-            _world = _store.LoadWorld();
+            _world = _durable = _store.LoadWorld();
             _log.LogInformation("resumed at tick {Tick}", _world.Tick);
         }
         else
         {
             _store.WriteGenesis(genesis);
-            _world = genesis;
+            _world = _durable = genesis;
             _log.LogInformation("new world recorded as genesis");
         }
     }
@@ -86,10 +90,13 @@ public sealed class Engine
     /// <summary>
     /// Runs and commits one tick. Synchronous: nothing else touches the world meanwhile. <paramref name="upcoming"/>, the
     /// events of the next tick when they are known already (a script's next line), are warmed on the other core while
-    /// this tick commits (<see cref="TickHashing.Warm"/>), queued behind this tick's hash.
+    /// this tick commits (<see cref="TickHashing.Warm"/>), queued behind this tick's hash. With <paramref name="mayHold"/>,
+    /// a tick with no external effect may be left in an open group transaction with the ticks after it
+    /// (<see cref="EngineOptions.ScriptGroupTicks"/>); a tick with external effects always commits, with any ticks held
+    /// before it, before its effects can be dispatched. <see cref="Flush"/> commits held ticks.
     /// </summary>
     public TickReport Step(ImmutableArray<Event> batch, long timeMs, ImmutableSortedDictionary<string, long>? cursors = null,
-        ImmutableArray<Event> upcoming = default)
+        ImmutableArray<Event> upcoming = default, bool mayHold = false)
     {
         var previous = _world;
         var world = Schedule.BeginTick(previous, Math.Max(timeMs, previous.TimeMs), batch);
@@ -107,13 +114,58 @@ public sealed class Engine
         var hashing = TickHashing.Start(world, previous, prehash);
         if (!upcoming.IsDefaultOrEmpty)
             TickHashing.Warm(upcoming, world.MemoryConfig);
-        var hash = _store.Commit(previous, world, hashing, cursors ?? TickCommit.NoCursors);
+        var hold = mayHold && HoldInGroup(world);
+        WorldHash hash;
+        try
+        {
+            hash = _store.Commit(previous, world, hashing, cursors ?? TickCommit.NoCursors, hold);
+        }
+        catch
+        {
+            // The store rolled back this tick and any held before it: go on from what it has.
+            _world = _durable;
+            throw;
+        }
+        if (!hold)
+            _durable = world;
         if (_options.SnapshotEveryTicks > 0 && world.Tick % _options.SnapshotEveryTicks == 0)
             _store.WriteSnapshot(world);
         _world = world;
         _last = new TickReport(world.Tick, world.TimeMs, batch.Length, world.EventsOut.Length, world.Effects, hash.Hex, times.ToImmutable());
         Committed?.Invoke(_last);
         return _last;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="world"/>'s tick may wait in the open group: it has no external effect, and the group
+    /// is younger and smaller than <see cref="EngineOptions.ScriptGroupTicks"/> and its time limit allow.
+    /// </summary>
+    private bool HoldInGroup(World world)
+    {
+        if (!_store.HoldsTicks)
+        {
+            _groupTicks = 0;
+            _groupStarted = _time.GetTimestamp();
+        }
+        _groupTicks++;
+        return _groupTicks < _options.ScriptGroupTicks
+            && _time.GetElapsedTime(_groupStarted).TotalMilliseconds < _options.ScriptGroupMilliseconds
+            && world.Effects.All(e => e.IsStoreEffect);
+    }
+
+    /// <summary>Commits ticks held in an open group (<see cref="Step"/> with <c>mayHold</c>).</summary>
+    public void Flush()
+    {
+        try
+        {
+            _store.Flush();
+        }
+        catch
+        {
+            _world = _durable;
+            throw;
+        }
+        _durable = _world;
     }
 
     /// <summary>
@@ -189,18 +241,28 @@ public sealed class Engine
         var outcomes = await DispatchAllAsync(_store.PendingOutbox().Select(p => p.Effect), stopping);
         using var lines = script.Skip(checked((int)cursor)).GetEnumerator();
         var line = lines.MoveNext() ? lines.Current : null;
-        while (line is not null)
+        try
         {
-            if (stopping.IsCancellationRequested)
-                return;
-            // The next line's events are known now: what they hash to and what ingest derives from them alone is
-            // computed on the other core while this tick commits.
-            var next = lines.MoveNext() ? lines.Current : null;
-            cursor++;
-            var report = Step([.. outcomes, .. line.Events], line.TimeMs, ImmutableSortedDictionary<string, long>.Empty.Add(cursorName, cursor),
-                next?.Events ?? default);
-            outcomes = await DispatchAllAsync(report.ExternalEffects, stopping);
-            line = next;
+            while (line is not null)
+            {
+                if (stopping.IsCancellationRequested)
+                    return;
+                // The next line's events are known now: what they hash to and what ingest derives from them alone is
+                // computed on the other core while this tick commits.
+                var next = lines.MoveNext() ? lines.Current : null;
+                cursor++;
+                // Ticks without external effects commit in groups (the cursor with them), so a crash resumes after
+                // the last whole group; a tick with effects commits before they are dispatched.
+                var report = Step([.. outcomes, .. line.Events], line.TimeMs, ImmutableSortedDictionary<string, long>.Empty.Add(cursorName, cursor),
+                    next?.Events ?? default, mayHold: true);
+                outcomes = await DispatchAllAsync(report.ExternalEffects, stopping);
+                line = next;
+            }
+        }
+        finally
+        {
+            // Stopped, finished or failed: every tick that ran is kept.
+            Flush();
         }
         await SettleAsync(outcomes, stopping);
     }

@@ -21,6 +21,16 @@ public sealed class EngineOptions
     /// <summary>Journal per-system times as <c>debug/system-times</c> events. Off for scripted, comparable runs.</summary>
     public bool RecordSystemTimes { get; set; } = true;
 
+    /// <summary>
+    /// Scripted runs (imports) commit up to this many consecutive ticks in one SQLite transaction (group commit), as
+    /// long as none of them has an external effect to dispatch; 1 commits every tick alone. The daemon loop always
+    /// commits every tick alone.
+    /// </summary>
+    public int ScriptGroupTicks { get; set; } = 16;
+
+    /// <summary>The longest a scripted tick waits in an open group before the group commits, in milliseconds.</summary>
+    public double ScriptGroupMilliseconds { get; set; } = 1000;
+
     /// <summary>Seconds between status lines (tick rate, queue depth) on the console; 0 turns them off.</summary>
     public double StatusEverySeconds { get; set; } = 10;
 }

@@ -140,4 +140,115 @@ public sealed class EngineTests
             report.DifferingParts.ShouldContain("effects");
         }
     }
+
+    /// <summary>Before each <c>fs/write</c>, notes whether its outbox row is durable (seen by another connection), then writes.</summary>
+    private sealed class DurabilityProbe(string dbPath, FsWriteHandler inner) : EffectHandler<FsWrite>
+    {
+        public List<bool> DurableAtDispatch { get; } = [];
+
+        protected override Task<Event> HandleAsync(FsWrite effect, CancellationToken cancellationToken)
+        {
+            using (var outside = SqliteStore.OpenReadOnly(dbPath))
+                DurableAtDispatch.Add(outside.PendingOutbox().Any(p => p.Effect.Id == effect.Id));
+            return ((IEffectHandler)inner).HandleAsync(effect, cancellationToken);
+        }
+    }
+
+    /// <summary>Chat lines (store writes only) with a timer line (a file write to dispatch) every seventh.</summary>
+    private static List<ScriptLine> MixedScript() =>
+    [
+        .. Enumerable.Range(1, 30).Select(i => new ScriptLine(i * 1000L, i % 7 == 3
+            ? [new TimerTick("t" + i, i * 1000L)]
+            : [new DiscordMessageNew("m" + i, "c1", null, "u1", "user", false, $"note {i}: the {i * 37 % 11} ducks met at {i} o'clock", i * 1000L)])),
+    ];
+
+    /// <summary>
+    /// Ingest and indexing (store writes, no external effect) and the timer's file writes: no cephalon, whose sessions
+    /// would answer chats with model calls, external effects on ticks that are meant to be held.
+    /// </summary>
+    private static ImmutableArray<ScheduledSystem> StoreAndFileSystems =>
+        [.. Schedule.Systems.Where(s => s.Name is "memory.ingest" or "eidolon.index" or "debug.stats"), new("test.write-on-timer", WriteOnTimer)];
+
+    private static (Engine Engine, DurabilityProbe Probe) GroupEngine(SqliteStore store, string dir, string dbPath, int groupTicks)
+    {
+        var guard = new PathGuard(dir, ["n"], 1 << 20);
+        var probe = new DurabilityProbe(dbPath, new FsWriteHandler(guard));
+        var dispatcher = new EffectDispatcher([probe], 8, TimeSpan.FromSeconds(5), NullLogger.Instance);
+        var options = new EngineOptions { StatusEverySeconds = 0, RecordSystemTimes = false, ScriptGroupTicks = groupTicks, ScriptGroupMilliseconds = 60_000 };
+        var engine = new Engine(store, StoreAndFileSystems, dispatcher, options, TimeProvider.System, NullLogger.Instance);
+        engine.Open(Genesis.Build(ConfigLoader.Load(null, new Dictionary<string, string?> { ["Memory:EmbedEndpoint"] = "" })));
+        return (engine, probe);
+    }
+
+    [Fact]
+    public async Task RunScriptAsync_GroupCommit_HoldsPlainTicksCommitsBeforeEachDispatchAndMatchesTickByTick()
+    {
+        using var dir = new TempDir();
+        var script = MixedScript();
+        var journals = new List<List<string>>();
+        foreach (var groupTicks in new[] { 1, 4 })
+        {
+            var dbPath = dir.Combine($"g{groupTicks}.db");
+            using var store = SqliteStore.Open(dbPath);
+            var (engine, probe) = GroupEngine(store, dir.Path, dbPath, groupTicks);
+            var heldAtCommit = 0;
+            engine.Committed += report =>
+            {
+                using var outside = SqliteStore.OpenReadOnly(dbPath);
+                if (outside.ReadJournalEntry(report.Tick) is null)
+                    heldAtCommit++;
+            };
+
+            await engine.RunScriptAsync(script, default);
+
+            probe.DurableAtDispatch.Count.ShouldBe(4);
+            probe.DurableAtDispatch.ShouldAllBe(durable => durable);
+            if (groupTicks == 1)
+                heldAtCommit.ShouldBe(0);
+            else
+                heldAtCommit.ShouldBeGreaterThan(10);
+            using (var outside = SqliteStore.OpenReadOnly(dbPath))
+            {
+                outside.Cursor(Engine.ScriptCursor).ShouldBe(script.Count);
+                outside.PendingOutbox().ShouldBeEmpty();
+                journals.Add([.. outside.ReadJournal().Select(j => j.WorldHash)]);
+            }
+        }
+        journals[0].Count.ShouldBe(script.Count); // each outcome comes at the head of the next line's tick
+        journals[1].ShouldBe(journals[0]);
+    }
+
+    private static Memory Note(string id, string source) => new(id, "note", id, id, source, ImmutableSortedDictionary<string, string>.Empty, [], [], "active", 0);
+
+    /// <summary>Writes a memory every tick, and on tick 4 two claiming one source, which the store refuses (unique constraint).</summary>
+    private static World NoteEachTickFailOnTick4(World world, IStoreReader stores) =>
+        world.Tick == 4
+            ? world.Do([new MemPut(Note("x", "test:same")), new MemPut(Note("y", "test:same"))])
+            : world.Do(new MemPut(Note("n" + world.Tick, "test:" + world.Tick)));
+
+    [Fact]
+    public async Task RunScriptAsync_TickFailingInAGroup_LeavesEngineAndStoreAtTheLastDurableTick()
+    {
+        using var dir = new TempDir();
+        var dbPath = dir.Combine("p.db");
+        using var store = SqliteStore.Open(dbPath);
+        var dispatcher = new EffectDispatcher([], 8, TimeSpan.FromSeconds(5), NullLogger.Instance);
+        var engine = new Engine(store, [new("test.note-each-tick", NoteEachTickFailOnTick4)], dispatcher,
+            new EngineOptions { StatusEverySeconds = 0, RecordSystemTimes = false, ScriptGroupTicks = 8, ScriptGroupMilliseconds = 60_000 }, TimeProvider.System, NullLogger.Instance);
+        engine.Open(Genesis.Build(ConfigLoader.Load(null, new Dictionary<string, string?> { ["Memory:EmbedEndpoint"] = "" })));
+        engine.Step([], 500); // tick 1, committed alone
+        var lines = Enumerable.Range(1, 5).Select(i => new ScriptLine(1000L * i, [])).ToList();
+
+        await Should.ThrowAsync<SqliteException>(() => engine.RunScriptAsync(lines, default));
+
+        // Ticks 2 and 3 were held with tick 4: all three are gone, and the engine is back at tick 1 with the store.
+        store.ReadJournal().Select(j => j.Tick).ShouldBe([1L]);
+        engine.World.Tick.ShouldBe(1);
+        store.HoldsTicks.ShouldBeFalse();
+        store.ReadJournal().Select(j => j.Tick).ShouldBe([1L]);
+        store.Cursor(Engine.ScriptCursor).ShouldBe(0);
+        store.GetMemory("n1").ShouldNotBeNull();
+        store.GetMemory("n2").ShouldBeNull();
+        WorldHash.Compute(engine.World).Hex.ShouldBe(store.ReadJournalEntry(1)!.WorldHash);
+    }
 }
