@@ -30,11 +30,14 @@ public sealed class ConfigTests
         Should.Throw<ConfigException>(() => ConfigLoader.Load(path)).Message.ShouldContain("MaxBatch");
     }
 
-    [Fact]
-    public void Load_OutOfRangeValue_IsAnErrorNamingTheKey()
+    [Theory]
+    [InlineData("Engine:MaxBatch", "0")]
+    [InlineData("Engine:ScriptGroupTicks", "0")]
+    [InlineData("Engine:ScriptGroupMilliseconds", "-1")]
+    public void Load_OutOfRangeValue_IsAnErrorNamingTheKey(string key, string value)
     {
-        Should.Throw<ConfigException>(() => ConfigLoader.Load(null, new Dictionary<string, string?> { ["Engine:MaxBatch"] = "0" }))
-            .Message.ShouldContain("Engine:MaxBatch");
+        Should.Throw<ConfigException>(() => ConfigLoader.Load(null, new Dictionary<string, string?> { [key] = value }))
+            .Message.ShouldContain(key);
     }
 
     [Fact]

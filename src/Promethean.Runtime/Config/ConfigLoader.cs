@@ -102,6 +102,10 @@ public static class ConfigLoader
             yield return "Engine:EffectTimeoutSeconds must be positive";
         if (c.Engine.SnapshotEveryTicks < 0)
             yield return "Engine:SnapshotEveryTicks must not be negative";
+        if (c.Engine.ScriptGroupTicks < 1)
+            yield return "Engine:ScriptGroupTicks must be at least 1 (1 commits every tick alone)";
+        if (c.Engine.ScriptGroupMilliseconds < 0)
+            yield return "Engine:ScriptGroupMilliseconds must not be negative";
         if (c.Fs.MaxFileBytes < 1)
             yield return "Fs:MaxFileBytes must be positive";
         if (c.Fs.RescanSeconds <= 0)
