@@ -27,6 +27,34 @@ public sealed class TextNormalizerTests
         }, iter: 20_000);
     }
 
+    [Fact]
+    public void Normalize_UnpairedSurrogates_BecomeReplacementCharactersAndTheRestStays()
+    {
+        (string Text, string Expected)[] cases =
+        [
+            ("half \ud800 alone", "half \ufffd alone"),
+            ("\udc00 low first", "\ufffd low first"),
+            ("swapped \udc00\ud800 pair", "swapped \ufffd\ufffd pair"),
+            ("ends high \ud800", "ends high \ufffd"),
+            ("a duck \ud83e\udd86  stays", "a duck \ud83e\udd86 stays"),
+            ("e\u0301 \ud800", "\u00e9 \ufffd"),
+        ];
+        foreach (var (text, expected) in cases)
+            TextNormalizer.Normalize(text).ShouldBe(expected);
+    }
+
+    [Fact]
+    public void Normalize_TextWithSurrogatesPairedOrNot_NeverThrowsAndIsValidAndNormal()
+    {
+        Gen.OneOf(Gen.Char["ab \n"], Gen.Const('\ud800'), Gen.Const('\udc00'), Gen.Const('\u0301')).Array[0, 16].Select(chars => new string(chars))
+            .Sample(text =>
+            {
+                var normal = TextNormalizer.Normalize(text);
+                return !TextNormalizer.HasUnpairedSurrogate(normal) && (normal.Length == 0 || TextNormalizer.IsNormal(normal))
+                    && TextNormalizer.HasUnpairedSurrogate(text) == (TextNormalizer.HasUnpairedSurrogate(text) && normal.Contains('\ufffd', StringComparison.Ordinal));
+            }, iter: 20_000);
+    }
+
     [Theory]
     [InlineData("a b\nc\n\nd", true)]
     [InlineData("a  b", false)]

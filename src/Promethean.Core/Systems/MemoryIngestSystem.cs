@@ -521,27 +521,9 @@ public static class MemoryIngestSystem
     internal static string? Normalized(string original, out string text)
     {
         text = "";
-        if (HasUnpairedSurrogate(original))
+        if (TextNormalizer.HasUnpairedSurrogate(original))
             return Reasons.InvalidText;
         text = TextNormalizer.Normalize(original);
         return text.Length == 0 ? Reasons.Empty : null;
-    }
-
-    private static bool HasUnpairedSurrogate(string s)
-    {
-        for (var i = 0; i < s.Length; i++)
-        {
-            if (char.IsHighSurrogate(s[i]))
-            {
-                if (i + 1 >= s.Length || !char.IsLowSurrogate(s[i + 1]))
-                    return true;
-                i++;
-            }
-            else if (char.IsLowSurrogate(s[i]))
-            {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -2,11 +2,43 @@ using System.Text;
 
 namespace Promethean.Core.Systems;
 
-/// <summary>Normalization of memory text (DESIGN 4): NFC, CRLF to LF, trimmed, runs of blank space collapsed.</summary>
+/// <summary>
+/// Normalization of memory text (DESIGN 4): NFC, CRLF to LF, trimmed, runs of blank space collapsed. Text that is not
+/// valid UTF-16 (an unpaired surrogate, which a Discord message's JSON can carry as a <c>\ud800</c> escape) has no NFC
+/// form: its unpaired surrogates become U+FFFD first. Ingest rejects such text before it gets here (<c>invalid-text</c>);
+/// the other readers of chat text (session context lines, routing tags) keep the rest of the line.
+/// </summary>
 public static class TextNormalizer
 {
     /// <summary>The normal form; most chat lines already are, and come back as they are, with nothing allocated.</summary>
-    public static string Normalize(string text) => IsNormal(text) ? text : Rewrite(text);
+    public static string Normalize(string text)
+    {
+        if (HasUnpairedSurrogate(text))
+            text = Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(text)); // the UTF-8 encoder writes U+FFFD for each
+        return IsNormal(text) ? text : Rewrite(text);
+    }
+
+    /// <summary>Whether <paramref name="s"/> has a surrogate without its pair: not valid UTF-16, and with no UTF-8 or NFC form.</summary>
+    public static bool HasUnpairedSurrogate(string s)
+    {
+        var first = s.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF');
+        if (first < 0)
+            return false;
+        for (var i = first; i < s.Length; i++)
+        {
+            if (char.IsHighSurrogate(s[i]))
+            {
+                if (i + 1 >= s.Length || !char.IsLowSurrogate(s[i + 1]))
+                    return true;
+                i++;
+            }
+            else if (char.IsLowSurrogate(s[i]))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /// <summary>Builds the normal form of any text (what <see cref="Normalize"/> does when the text is not already normal).</summary>
     internal static string Rewrite(string text)
