@@ -50,14 +50,18 @@ public sealed class Engine
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
         });
+        Inbound = new WarmingWriter(_inbound.Writer, () => _world.MemoryConfig);
     }
 
     public World World => _world;
 
     public TickReport? LastTick => _last;
 
-    /// <summary>Where adapters and effect outcomes put events for the next ticks.</summary>
-    public ChannelWriter<Event> Inbound => _inbound.Writer;
+    /// <summary>
+    /// Where adapters and effect outcomes put events for the next ticks. Each event is warmed as it is written, on the
+    /// writer's thread (<see cref="WarmingWriter"/>).
+    /// </summary>
+    public ChannelWriter<Event> Inbound { get; }
 
     public int InboundDepth => _inbound.Reader.Count;
 
@@ -181,6 +185,7 @@ public sealed class Engine
             ? _time.CreateTimer(_ => LogStatus(), null, TimeSpan.FromSeconds(_options.StatusEverySeconds), TimeSpan.FromSeconds(_options.StatusEverySeconds))
             : null;
 
+        var collector = new BetweenTicksCollector((long)_options.CollectBetweenTicksMegabytes << 20);
         while (true)
         {
             Event first;
@@ -202,6 +207,7 @@ public sealed class Engine
             var report = Step(batch.ToImmutable(), _time.GetUtcNow().ToUnixTimeMilliseconds());
             foreach (var effect in report.ExternalEffects)
                 DispatchToInbound(effect, stopping);
+            collector.CollectIfDue();
             MaintainWhileIdle();
         }
         _log.LogInformation("stopped after committing tick {Tick}", _world.Tick);
@@ -302,7 +308,7 @@ public sealed class Engine
                 return;
             try
             {
-                await _inbound.Writer.WriteAsync(outcome, stopping);
+                await Inbound.WriteAsync(outcome, stopping);
             }
             catch (OperationCanceledException)
             {

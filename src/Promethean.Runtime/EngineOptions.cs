@@ -31,6 +31,13 @@ public sealed class EngineOptions
     /// <summary>The longest a scripted tick waits in an open group before the group commits, in milliseconds.</summary>
     public double ScriptGroupMilliseconds { get; set; } = 1000;
 
+    /// <summary>
+    /// The daemon loop runs a gen 0 garbage collection after a tick's commit and dispatch once this many megabytes have
+    /// been allocated since the last one, so collections seldom stop a tick midway (<see cref="BetweenTicksCollector"/>);
+    /// 0 leaves collections to the runtime. Sized for the daemon's 32 MB gen 0 budget.
+    /// </summary>
+    public int CollectBetweenTicksMegabytes { get; set; } = 12;
+
     /// <summary>Seconds between status lines (tick rate, queue depth) on the console; 0 turns them off.</summary>
     public double StatusEverySeconds { get; set; } = 10;
 }

@@ -34,6 +34,7 @@ public sealed class ConfigTests
     [InlineData("Engine:MaxBatch", "0")]
     [InlineData("Engine:ScriptGroupTicks", "0")]
     [InlineData("Engine:ScriptGroupMilliseconds", "-1")]
+    [InlineData("Engine:CollectBetweenTicksMegabytes", "-1")]
     public void Load_OutOfRangeValue_IsAnErrorNamingTheKey(string key, string value)
     {
         Should.Throw<ConfigException>(() => ConfigLoader.Load(null, new Dictionary<string, string?> { [key] = value }))

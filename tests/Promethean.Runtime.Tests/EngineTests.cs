@@ -19,11 +19,11 @@ public sealed class EngineTests
 
     private static ImmutableArray<ScheduledSystem> Systems => [.. Schedule.Systems, new("test.write-on-timer", WriteOnTimer)];
 
-    private static Engine NewEngine(SqliteStore store, string baseDir, EngineOptions? options = null)
+    private static Engine NewEngine(SqliteStore store, string baseDir, EngineOptions? options = null, TimeProvider? time = null)
     {
         var guard = new PathGuard(baseDir, ["n"], 1 << 20);
         var dispatcher = new EffectDispatcher([new FsReadHandler(guard), new FsWriteHandler(guard)], 8, TimeSpan.FromSeconds(5), NullLogger.Instance);
-        var engine = new Engine(store, Systems, dispatcher, options ?? new EngineOptions { StatusEverySeconds = 0 }, TimeProvider.System, NullLogger.Instance);
+        var engine = new Engine(store, Systems, dispatcher, options ?? new EngineOptions { StatusEverySeconds = 0 }, time ?? TimeProvider.System, NullLogger.Instance);
         engine.Open(Genesis.Build(ConfigLoader.Load(null)));
         return engine;
     }
@@ -78,6 +78,47 @@ public sealed class EngineTests
         tick.ShouldBeGreaterThan(1);
         File.ReadAllText(dir.Combine("n", "a.md")).ShouldBe("tick 5");
         store.PendingOutbox().ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Inbound_WarmsWhatItQueues_AndTheTickIsTheOneUnwarmedEventsGive()
+    {
+        using var dir = new TempDir();
+        DiscordMessageNew[] messages =
+        [
+            new("1", "c1", null, "u1", "user", false, "the ducks met at noon by the pond", 1000),
+            new("2", "c1", null, "u2", "user", false, "the ducks met at noon by the pond", 1001), // duplicate
+            new("3", "c1", null, "u3", "user", false, "half a pair: \ud800 alone", 1002), // invalid text
+            new("4", "c1", null, "u4", "user", false, "", 1003), // empty
+        ];
+        string warmed;
+        using (var store = SqliteStore.Open(dir.Combine("a.db")))
+        {
+            var engine = NewEngine(store, dir.Path, new EngineOptions { StatusEverySeconds = 0, RecordSystemTimes = false, MaxBatch = messages.Length }, new FixedTime(5000));
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            var committed = new TaskCompletionSource<long>();
+            engine.Committed += r => committed.TrySetResult(r.Tick);
+            foreach (var m in messages)
+                engine.Inbound.TryWrite(m).ShouldBeTrue(); // queued before the loop starts: one tick takes all four
+            var loop = engine.RunAsync(stop.Token);
+            await Task.WhenAny(committed.Task, loop).WaitAsync(stop.Token);
+            await stop.CancelAsync();
+            await loop; // surfaces a failure of the loop itself
+            var tick = await committed.Task;
+            await loop;
+            engine.World.EventsIn.Length.ShouldBe(messages.Length);
+            warmed = store.ReadJournalEntry(tick)!.WorldHash;
+        }
+        using (var store = SqliteStore.Open(dir.Combine("b.db")))
+        {
+            // Copies made by `with` carry no memo: this tick computes everything itself.
+            var engine = NewEngine(store, dir.Path, new EngineOptions { StatusEverySeconds = 0, RecordSystemTimes = false });
+            var report = engine.Step([.. messages.Select(m => (Event)(m with { }))], 5000);
+            report.WorldHash.ShouldBe(warmed);
+            var counters = Core.Systems.DebugStatsSystem.CountersOf(engine.World);
+            counters["ingest.accepted"].ShouldBe(1);
+            counters["ingest.rejected.invalid-text"].ShouldBe(1);
+        }
     }
 
     [Fact]
@@ -139,6 +180,12 @@ public sealed class EngineTests
             report.DifferingParts.ShouldContain("events/in");
             report.DifferingParts.ShouldContain("effects");
         }
+    }
+
+    /// <summary>A clock stopped at <paramref name="unixMs"/>, so a daemon tick's time stamp is known.</summary>
+    private sealed class FixedTime(long unixMs) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => DateTimeOffset.FromUnixTimeMilliseconds(unixMs);
     }
 
     /// <summary>Before each <c>fs/write</c>, notes whether its outbox row is durable (seen by another connection), then writes.</summary>

@@ -106,6 +106,8 @@ public static class ConfigLoader
             yield return "Engine:ScriptGroupTicks must be at least 1 (1 commits every tick alone)";
         if (c.Engine.ScriptGroupMilliseconds < 0)
             yield return "Engine:ScriptGroupMilliseconds must not be negative";
+        if (c.Engine.CollectBetweenTicksMegabytes < 0)
+            yield return "Engine:CollectBetweenTicksMegabytes must not be negative (0 leaves collections to the runtime)";
         if (c.Fs.MaxFileBytes < 1)
             yield return "Fs:MaxFileBytes must be positive";
         if (c.Fs.RescanSeconds <= 0)
