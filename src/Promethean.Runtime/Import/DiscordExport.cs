@@ -116,9 +116,54 @@ public static class DiscordExport
         }
         return e.ValueKind switch
         {
-            JsonValueKind.String => e.GetString(),
+            JsonValueKind.String => StringOf(e),
             JsonValueKind.Number => e.GetRawText(),
             _ => null,
         };
+    }
+
+    /// <summary>
+    /// A JSON string's value. System.Text.Json refuses a <c>\uXXXX</c> escape of an unpaired surrogate (valid JSON, not
+    /// valid UTF-16), which would fail the whole file; such a string is unescaped here as written, surrogate and all,
+    /// so its one message reaches ingest and is rejected there as <c>invalid-text</c>.
+    /// </summary>
+    private static string StringOf(JsonElement e)
+    {
+        try
+        {
+            return e.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            return UnescapeAsWritten(e.GetRawText());
+        }
+    }
+
+    private static string UnescapeAsWritten(string quoted)
+    {
+        var sb = new StringBuilder(quoted.Length);
+        for (var i = 1; i < quoted.Length - 1; i++)
+        {
+            var c = quoted[i];
+            if (c != '\\')
+            {
+                sb.Append(c);
+                continue;
+            }
+            c = quoted[++i];
+            sb.Append(c switch
+            {
+                'b' => '\b',
+                'f' => '\f',
+                'n' => '\n',
+                'r' => '\r',
+                't' => '\t',
+                'u' => (char)int.Parse(quoted.AsSpan(i + 1, 4), NumberStyles.HexNumber, CultureInfo.InvariantCulture),
+                _ => c, // \" \\ \/
+            });
+            if (c == 'u')
+                i += 4;
+        }
+        return sb.ToString();
     }
 }
