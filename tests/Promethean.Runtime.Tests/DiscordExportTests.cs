@@ -50,18 +50,19 @@ public sealed class DiscordExportTests
     }
 
     [Fact]
-    public void Parse_UnpairedSurrogateEscape_KeepsThatMessageAsWrittenAndTheRestOfTheFile()
+    public void Parse_UnpairedSurrogateEscape_ReplacesItKeepsTheMessageAndTheRestOfTheFileAndSaysSo()
     {
-        // Valid JSON, not valid UTF-16: System.Text.Json will not read "\ud800" as a string, which failed the whole file.
+        // Valid JSON, not valid UTF-16: System.Text.Json will not read "\ud800" as a string, which failed the whole file;
+        // kept as is, it would not survive the journal's UTF-8 and replay would diverge.
         var read = DiscordExport.Parse(Utf8("""
             {"channel":{"id":"42"},"messages":[
               {"id":"1","timestamp":"2026-11-20T10:00:00Z","content":"half \ud800 a \"pair\"\n\u00e9\\ \/","author":{"id":"7","name":"n\udc00"}},
               {"id":"2","timestamp":"2026-11-20T10:00:01Z","content":"whole \ud83e\udd86","author":{"id":"8"}}]}
             """), "s.json");
-        read.Problems.ShouldBeEmpty();
+        read.Problems.ShouldHaveSingleItem().ShouldContain("2 string(s) with unpaired UTF-16 surrogate escapes");
         read.Messages.Count.ShouldBe(2);
-        read.Messages[0].Content.ShouldBe("half \ud800 a \"pair\"\n\u00e9\\ /");
-        read.Messages[0].AuthorName.ShouldBe("n\udc00");
+        read.Messages[0].Content.ShouldBe("half \ufffd a \"pair\"\n\u00e9\\ /");
+        read.Messages[0].AuthorName.ShouldBe("n\ufffd");
         read.Messages[1].Content.ShouldBe("whole \ud83e\udd86");
     }
 }

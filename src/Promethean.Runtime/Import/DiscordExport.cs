@@ -12,7 +12,7 @@ public sealed record DiscordExportRead(IReadOnlyList<DiscordMessageNew> Messages
 /// Reads DiscordChatExporter JSON (<c>guild</c>, <c>channel</c>, <c>messages[]</c> with <c>id</c>,
 /// <c>timestamp</c>, <c>content</c>, <c>author{id,name,isBot}</c>, <c>attachments</c>, <c>embeds</c>)
 /// into <c>discord.message/new</c> events. Never throws on bad input: invalid UTF-8 is decoded with
-/// replacement characters, a malformed file or message becomes a problem line and is skipped.
+/// replacement characters, and so are escapes of unpaired UTF-16 surrogates, a malformed file or message becomes a problem line and is skipped.
 /// Attachment names and embed titles are appended so attachment-only messages are not empty.
 /// </summary>
 public static class DiscordExport
@@ -64,6 +64,7 @@ public static class DiscordExport
             var guild = Str(root, "guild", "id");
             var list = new List<DiscordMessageNew>();
             var index = 0;
+            _surrogatesReplaced = 0;
             foreach (var m in messages.EnumerateArray())
             {
                 index++;
@@ -72,6 +73,8 @@ public static class DiscordExport
                 else
                     problems.Add($"{name}: message #{index} skipped: missing id, timestamp or author");
             }
+            if (_surrogatesReplaced > 0)
+                problems.Add($"{name}: {_surrogatesReplaced} string(s) with unpaired UTF-16 surrogate escapes (not valid text); those replaced with U+FFFD");
             return new(list, problems);
         }
     }
@@ -124,8 +127,9 @@ public static class DiscordExport
 
     /// <summary>
     /// A JSON string's value. System.Text.Json refuses a <c>\uXXXX</c> escape of an unpaired surrogate (valid JSON, not
-    /// valid UTF-16), which would fail the whole file; such a string is unescaped here as written, surrogate and all,
-    /// so its one message reaches ingest and is rejected there as <c>invalid-text</c>.
+    /// valid UTF-16), which would fail the whole file. Such a string is unescaped here, and its unpaired surrogates
+    /// become U+FFFD, as invalid UTF-8 does: an event must survive the journal's UTF-8 bytes unchanged, or replay
+    /// would ingest something else. Counted in <see cref="_surrogatesReplaced"/> for the problem lines.
     /// </summary>
     private static string StringOf(JsonElement e)
     {
@@ -135,9 +139,14 @@ public static class DiscordExport
         }
         catch (InvalidOperationException)
         {
-            return UnescapeAsWritten(e.GetRawText());
+            _surrogatesReplaced++;
+            return Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(UnescapeAsWritten(e.GetRawText()))); // the encoder writes U+FFFD for each
         }
     }
+
+    /// <summary>Strings of the file being parsed (on this thread) whose unpaired surrogate escapes became U+FFFD.</summary>
+    [ThreadStatic]
+    private static int _surrogatesReplaced;
 
     private static string UnescapeAsWritten(string quoted)
     {
