@@ -65,4 +65,14 @@ public sealed class DiscordExportTests
         read.Messages[0].AuthorName.ShouldBe("n\ufffd");
         read.Messages[1].Content.ShouldBe("whole \ud83e\udd86");
     }
+
+    [Fact]
+    public void Parse_UnpairedSurrogateEscapeInTheChannelId_IsCountedToo()
+    {
+        var read = DiscordExport.Parse(Utf8("""
+            {"channel":{"id":"4\udc002"},"messages":[{"id":"1","timestamp":"2026-11-20T10:00:00Z","content":"ok","author":{"id":"7"}}]}
+            """), "c.json");
+        read.Messages.ShouldHaveSingleItem().ChannelId.ShouldBe("4\ufffd2");
+        read.Problems.ShouldHaveSingleItem().ShouldContain("1 string(s) with unpaired UTF-16 surrogate escapes");
+    }
 }

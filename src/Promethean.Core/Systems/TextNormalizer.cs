@@ -14,9 +14,12 @@ public static class TextNormalizer
     public static string Normalize(string text)
     {
         if (HasUnpairedSurrogate(text))
-            text = Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(text)); // the UTF-8 encoder writes U+FFFD for each
+            text = ReplaceUnpairedSurrogates(text);
         return IsNormal(text) ? text : Rewrite(text);
     }
+
+    /// <summary>The text with each unpaired surrogate replaced by U+FFFD (the UTF-8 encoder's replacement), paired ones kept.</summary>
+    public static string ReplaceUnpairedSurrogates(string text) => Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(text));
 
     /// <summary>Whether <paramref name="s"/> has a surrogate without its pair: not valid UTF-16, and with no UTF-8 or NFC form.</summary>
     public static bool HasUnpairedSurrogate(string s)

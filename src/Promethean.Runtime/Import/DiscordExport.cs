@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Promethean.Core.Events;
+using Promethean.Core.Systems;
 
 namespace Promethean.Runtime.Import;
 
@@ -33,6 +34,7 @@ public static class DiscordExport
 
     public static DiscordExportRead Parse(byte[] bytes, string name)
     {
+        _surrogatesReplaced = 0;
         var problems = new List<string>();
         var text = new UTF8Encoding(false, false).GetString(bytes);
         if (text.Contains('\uFFFD', StringComparison.Ordinal))
@@ -64,7 +66,6 @@ public static class DiscordExport
             var guild = Str(root, "guild", "id");
             var list = new List<DiscordMessageNew>();
             var index = 0;
-            _surrogatesReplaced = 0;
             foreach (var m in messages.EnumerateArray())
             {
                 index++;
@@ -140,7 +141,7 @@ public static class DiscordExport
         catch (InvalidOperationException)
         {
             _surrogatesReplaced++;
-            return Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(UnescapeAsWritten(e.GetRawText()))); // the encoder writes U+FFFD for each
+            return TextNormalizer.ReplaceUnpairedSurrogates(UnescapeAsWritten(e.GetRawText()));
         }
     }
 
