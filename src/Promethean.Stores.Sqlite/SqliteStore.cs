@@ -221,6 +221,12 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
     public IReadOnlySet<string> KnownSourceKeys(IReadOnlyCollection<string> sourceKeys)
     {
         var known = new HashSet<string>(StringComparer.Ordinal);
+        if (_memoReads)
+        {
+            // The writer sees every put, so its filter's "no" is certain; only the "maybe"s go to the index.
+            var filter = SourceKeys;
+            sourceKeys = [.. sourceKeys.Where(filter.MayContain)];
+        }
         if (sourceKeys.Count == 0)
             return known;
         var cmd = Prepared("SELECT source_key FROM memories WHERE source_key IN (SELECT value FROM json_each($k))", ("$k", JsonSerializer.Serialize(sourceKeys)));
@@ -400,6 +406,25 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
 
     /// <summary>Only the writer remembers (keyword and graph reads): it sees every write, a read-only connection (another process's data dir) does not.</summary>
     private readonly bool _memoReads;
+
+    private SourceKeyFilter? _sourceKeys;
+
+    /// <summary>The writer's filter of stored source keys, read from the source index on first use, then kept by <see cref="PutMemory"/>.</summary>
+    private SourceKeyFilter SourceKeys
+    {
+        get
+        {
+            if (_sourceKeys is not null)
+                return _sourceKeys;
+            var filter = new SourceKeyFilter();
+            using (var r = Prepared("SELECT source_key FROM memories").ExecuteReader())
+            {
+                while (r.Read())
+                    filter.Add(r.GetString(0));
+            }
+            return _sourceKeys = filter;
+        }
+    }
 
     /// <summary>
     /// Drops the remembered keyword reads, so the next ones go to the tables. Every memory write does this
@@ -801,6 +826,8 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
         var inserted = insert.Text(1, m.Id).Text(2, m.Kind).Text(3, m.Text).Text(4, original).Text(5, m.SourceKey)
             .Utf8(6, CanonicalUtf8(m.Source)).Utf8(7, CanonicalUtf8(m.Tags)).Utf8(8, CanonicalUtf8(m.NexusKeys))
             .Text(9, m.Lifecycle).Integer(10, m.CreatedMs).Run() == 1;
+        if (inserted)
+            _sourceKeys?.Add(m.SourceKey);
         if (!inserted)
             Replace(m, original);
         else if (m.Lifecycle != Memory.Tombstoned)
