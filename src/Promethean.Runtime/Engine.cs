@@ -94,7 +94,7 @@ public sealed class Engine
     /// <summary>
     /// Runs and commits one tick. Synchronous: nothing else touches the world meanwhile. <paramref name="upcoming"/>, the
     /// events of the next tick when they are known already (a script's next line), are warmed on the other core while
-    /// this tick commits (<see cref="TickHashing.Warm"/>), queued behind this tick's hash. With <paramref name="mayHold"/>,
+    /// this tick commits (<see cref="TickHashing.Warm"/>), once this tick's hash is done. With <paramref name="mayHold"/>,
     /// a tick with no external effect may be left in an open group transaction with the ticks after it
     /// (<see cref="EngineOptions.ScriptGroupTicks"/>); a tick with external effects always commits, with any ticks held
     /// before it, before its effects can be dispatched. <see cref="Flush"/> commits held ticks.
@@ -104,7 +104,7 @@ public sealed class Engine
     {
         var previous = _world;
         var world = Schedule.BeginTick(previous, Math.Max(timeMs, previous.TimeMs), batch);
-        var prehash = TickHashing.StartPrehash(world.EventsIn);
+        var lane = TickHashing.StartLane(world.EventsIn);
         var times = ImmutableSortedDictionary.CreateBuilder<string, long>(StringComparer.Ordinal);
         foreach (var system in _systems)
         {
@@ -112,12 +112,13 @@ public sealed class Engine
             var started = _time.GetTimestamp();
             world = system.Update(world, _store);
             times[system.Name] = (long)_time.GetElapsedTime(started).TotalMicroseconds;
+            lane.After(before, world);
             if (!_taps.IsEmpty)
                 Tap(system.Name, before, world);
         }
-        var hashing = TickHashing.Start(world, previous, prehash);
+        var hashing = TickHashing.Start(world, previous, lane);
         if (!upcoming.IsDefaultOrEmpty)
-            TickHashing.Warm(upcoming, world.MemoryConfig);
+            TickHashing.Warm(upcoming, world.MemoryConfig, hashing);
         var hold = mayHold && HoldInGroup(world);
         WorldHash hash;
         try

@@ -83,13 +83,19 @@ public static class Replayer
         return new ReplayedWorld(world, hash, verified);
     }
 
-    /// <summary>Runs a journaled tick and hashes it the way the engine does (inbound events hashed while the systems run).</summary>
+    /// <summary>Runs a journaled tick and hashes it the way the engine does (inbound events and each system's changes hashed while the systems run).</summary>
     private static (World World, WorldHash Hash) Step(World world, JournalEntry entry, SqliteStore fresh, ImmutableArray<ScheduledSystem> systems)
     {
         var begun = Schedule.BeginTick(world, entry.TimeMs, entry.EventsIn);
-        var prehash = TickHashing.StartPrehash(begun.EventsIn);
-        var next = Schedule.Run(begun, fresh, systems);
-        return (next, TickHashing.Compute(next, world, prehash));
+        var lane = TickHashing.StartLane(begun.EventsIn);
+        var next = begun;
+        foreach (var system in systems)
+        {
+            var before = next;
+            next = system.Update(next, fresh);
+            lane.After(before, next);
+        }
+        return (next, TickHashing.Compute(next, world, lane));
     }
 
     /// <summary>When the original run left a snapshot at the divergent tick, names the entities that differ.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Runtime.ExceptionServices;
 using Promethean.Core;
@@ -9,19 +10,20 @@ using Promethean.Core.Systems;
 namespace Promethean.Runtime;
 
 /// <summary>
-/// The world hash of a tick on every core: the canonical bytes and hashes of the tick's inbound events are computed on
-/// another core while the systems run (they are known when the tick begins and the systems do not need them), and the
-/// hash's independent parts (each component table, events in and out, effects) are computed at once when the systems
-/// are done. Core stays single-threaded and pure; the result is the hash <see cref="WorldHash.Compute"/> gives.
+/// The world hash of a tick on every core: the tick's inbound events, then what each system changed, are hashed on
+/// another core while the systems run (<see cref="HashLane"/>), and what is left on all cores when they are done.
+/// Core stays single-threaded and pure; the result is the hash <see cref="WorldHash.Compute"/> gives.
 /// </summary>
 public static class TickHashing
 {
     /// <summary>Batches smaller than this are hashed in line: handing them to another core costs more than it saves.</summary>
     public const int PrehashMinEvents = 32;
 
-    /// <summary>Starts hashing <paramref name="batch"/> on the thread pool (or does nothing for a small batch).</summary>
-    public static Task StartPrehash(ImmutableArray<Event> batch) =>
-        batch.Length < PrehashMinEvents ? Task.CompletedTask : Task.Run(() => WorldHash.Prehash(batch));
+    /// <summary>
+    /// Starts a <see cref="HashLane"/> for a tick whose inbound events are <paramref name="batch"/>: it hashes them
+    /// first, then what each system hands it. A small batch gets an idle lane (its tick is hashed in line).
+    /// </summary>
+    public static HashLane StartLane(ImmutableArray<Event> batch) => new(batch);
 
     /// <summary>
     /// Starts computing, on the thread pool, what a batch of events due in a later tick hashes to and what ingest derives
@@ -30,43 +32,133 @@ public static class TickHashing
     /// not there yet, and an error here is left to the tick, which meets the same input and reports it. Small batches
     /// are left alone.
     /// </summary>
-    public static void Warm(ImmutableArray<Event> batch, MemorySettings settings)
+    public static void Warm(ImmutableArray<Event> batch, MemorySettings settings) => Warm(batch, settings, Task.CompletedTask);
+
+    /// <summary>
+    /// <see cref="Warm(ImmutableArray{Event}, MemorySettings)"/> once <paramref name="after"/> (this tick's hash) is done,
+    /// however it ends: the hash has the cores to itself, and the warming runs while the tick's commit finishes.
+    /// </summary>
+    public static void Warm(ImmutableArray<Event> batch, MemorySettings settings, Task after)
     {
+        ArgumentNullException.ThrowIfNull(after);
         if (batch.Length < PrehashMinEvents)
             return;
-        _ = Task.Run(() =>
+        _ = after.ContinueWith(_ =>
         {
             WorldHash.Prehash(batch);
             MemoryIngestSystem.Warm(batch, settings);
-        }).ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default)
+            .ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+    }
+
+    /// <summary>Below this many unhashed items (changed components, events out, effects) they are hashed on one core.</summary>
+    public const int ParallelMinItems = 64;
+
+    /// <summary>
+    /// The hash of <paramref name="world"/> (with the <paramref name="previous"/> tick's, only changed entries are
+    /// hashed), after the <paramref name="lane"/>'s work, whose errors it ignores (what failed there is hashed again
+    /// here, and fails here if it belongs to the world). What the lane left unhashed (<see cref="WorldHash.Unhashed"/>)
+    /// is hashed on every core, in chunks; the parts then only sum and combine memoized hashes.
+    /// </summary>
+    public static WorldHash Compute(World world, World? previous, HashLane lane)
+    {
+        ArgumentNullException.ThrowIfNull(lane);
+        lane.Wait();
+        return ComputeRest(world, previous);
     }
 
     /// <summary>
     /// Starts <see cref="Compute"/> on the thread pool when the tick is large enough to gain from it, so the store can
     /// write the tick meanwhile (<c>SqliteStore.Commit</c> takes the hash last); a small tick is hashed in line.
     /// </summary>
-    public static Task<WorldHash> Start(World world, World? previous, Task prehash) =>
+    public static Task<WorldHash> Start(World world, World? previous, HashLane lane) =>
         world.EventsIn.Length + world.Effects.Length < PrehashMinEvents
-            ? Task.FromResult(Compute(world, previous, prehash))
-            : Task.Run(() => Compute(world, previous, prehash));
+            ? Task.FromResult(Compute(world, previous, lane))
+            : Task.Run(() => Compute(world, previous, lane));
 
-    /// <summary>
-    /// The hash of <paramref name="world"/> (with the <paramref name="previous"/> tick's, only changed entries are
-    /// hashed), once <paramref name="prehash"/> is done; its parts are computed in parallel.
-    /// </summary>
-    public static WorldHash Compute(World world, World? previous, Task prehash)
+    private static WorldHash ComputeRest(World world, World? previous)
     {
-        var parts = WorldHash.PartsOf(world, previous);
-        var hexes = new KeyValuePair<string, string>[parts.Length];
+        var items = WorldHash.Unhashed(world, previous);
+        if (items.Count < ParallelMinItems)
+        {
+            foreach (var item in items)
+                WorldHash.HashItem(item);
+        }
+        else
+        {
+            try
+            {
+                Parallel.ForEach(Partitioner.Create(0, items.Count, Math.Max(16, items.Count / (4 * Environment.ProcessorCount))), range =>
+                {
+                    for (var i = range.Item1; i < range.Item2; i++)
+                        WorldHash.HashItem(items[i]);
+                });
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+            {
+                ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+            }
+        }
+        return WorldHash.Combine(WorldHash.PartsOf(world, previous).Select(p => new KeyValuePair<string, string>(p.Name, p.Compute())));
+    }
+}
+
+/// <summary>
+/// Hashing done while the systems run, in one lane of the thread pool (its pieces one after another, never two at
+/// once): the tick's inbound events first, then what each system changed, handed over as the system returns
+/// (<see cref="After"/>): the changed components, events and effects, and the sums of the changed tables. While the
+/// systems run the second core has nothing else to do; what the lane computes is memoized where the world hash at the
+/// end of the tick finds it (<see cref="TickHashing.Compute(World, World?, HashLane)"/>), which is then left with
+/// little but combining the parts. A component or table a later system replaces was hashed for nothing, which costs
+/// time on the other core and no result.
+/// </summary>
+public sealed class HashLane
+{
+    private readonly bool _active;
+    private Task _tail;
+
+    internal HashLane(ImmutableArray<Event> batch)
+    {
+        _active = batch.Length >= TickHashing.PrehashMinEvents;
+        _tail = _active
+            ? Task.Run(() =>
+            {
+                WorldHash.Prehash(batch);
+                WorldHash.EventsInHex(batch);
+            })
+            : Task.CompletedTask;
+    }
+
+    /// <summary>Queues the hashing of what a system changed, <paramref name="before"/> to <paramref name="after"/>.</summary>
+    public void After(World before, World after)
+    {
+        if (!_active || ReferenceEquals(before, after))
+            return;
+        _tail = _tail.ContinueWith(_ =>
+        {
+            try
+            {
+                foreach (var item in WorldHash.ChangedUnhashed(before, after))
+                    WorldHash.HashItem(item);
+                WorldHash.AdvanceSums(before, after);
+            }
+            catch (Exception)
+            {
+                // Left unmemoized: the final hash meets the same input again and reports it if it belongs to the world.
+            }
+        }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+    }
+
+    /// <summary>Waits until the lane's work is done, however it ended (an error in the prehash of the events in too: see <see cref="After"/>).</summary>
+    public void Wait()
+    {
         try
         {
-            prehash.GetAwaiter().GetResult();
-            Parallel.For(0, parts.Length, i => hexes[i] = new(parts[i].Name, parts[i].Compute()));
+            _tail.Wait();
         }
-        catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+        catch (AggregateException)
         {
-            ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+            // Only the first piece, the events' prehash, can fault; the final hash hashes them again and reports it.
         }
-        return WorldHash.Combine(hexes);
     }
 }

@@ -20,6 +20,8 @@ public sealed record WorldHash(string Hex, ImmutableSortedDictionary<string, str
 {
     private static readonly ConditionalWeakTable<object, TableSum> TableCache = new();
 
+    private static readonly ConditionalWeakTable<Events.Event[], string> ListCache = new();
+
     /// <summary>Hashes <paramref name="world"/>; with the <paramref name="previous"/> tick's world, only changed entries are hashed.</summary>
     public static WorldHash Compute(World world, World? previous = null) =>
         Combine(PartsOf(world, previous).Select(p => new KeyValuePair<string, string>(p.Name, p.Compute())));
@@ -36,10 +38,138 @@ public sealed record WorldHash(string Hex, ImmutableSortedDictionary<string, str
             string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{world.Tick}|{world.TimeMs}|{world.NextEntityId}"))));
         foreach (var table in ComponentTables.All)
             parts.Add(new HashPart("c:" + table.Name, () => TableSumOf(table, world, previous).Hex));
-        parts.Add(new HashPart("events/in", () => ToHex(ListHash(world.EventsIn.Select(CanonicalJson.EventHash)))));
+        parts.Add(new HashPart("events/in", () => EventsInHex(world.EventsIn)));
         parts.Add(new HashPart("events/out", () => ToHex(ListHash(world.EventsOut.Select(CanonicalJson.EventHash)))));
         parts.Add(new HashPart("effects", () => ToHex(ListHash(world.Effects.Select(CanonicalJson.EffectHash)))));
         return parts.MoveToImmutable();
+    }
+
+    /// <summary>
+    /// What hashing <paramref name="world"/> after <paramref name="previous"/> has to serialize and has not memoized yet:
+    /// the new and changed components of each table whose sum is not known (every component of a table without a
+    /// previous sum), the events out and the effects. Each item's hash is memoized in it and depends on nothing else, so
+    /// a runtime with cores to spare may compute them at once with <see cref="HashItem"/> before <see cref="PartsOf"/>,
+    /// whose parts then only sum and combine: a tick that changes all of its sessions spends its hash serializing them,
+    /// all in the one session part.
+    /// </summary>
+    public static List<object> Unhashed(World world, World? previous = null)
+    {
+        var items = new List<object>();
+        foreach (var table in ComponentTables.All)
+        {
+            if (TableCache.TryGetValue(table.Reference(world), out _))
+                continue;
+            if (previous is not null && TableCache.TryGetValue(table.Reference(previous), out _))
+            {
+                foreach (var change in ComponentDiff.Changes(table, previous, world))
+                {
+                    if (change.Component is Components.Component { HashMemo: null } component)
+                        items.Add(component);
+                }
+            }
+            else
+            {
+                foreach (var (_, component) in table.Entries(world))
+                {
+                    if (component is Components.Component { HashMemo: null } unhashed)
+                        items.Add(unhashed);
+                }
+            }
+        }
+        foreach (var e in world.EventsOut)
+        {
+            if (e.Memo.Hash is null)
+                items.Add(e);
+        }
+        foreach (var e in world.Effects)
+        {
+            if (e.Memo.Hash is null)
+                items.Add(e);
+        }
+        return items;
+    }
+
+    /// <summary>
+    /// What <paramref name="after"/> has that <paramref name="before"/> had not and whose hash is not memoized: changed
+    /// components, events out and effects. A runtime may hash them (<see cref="HashItem"/>) while later systems run:
+    /// the world hash at the end of the tick finds the ones still there memoized, and the rest cost nothing but time.
+    /// </summary>
+    public static List<object> ChangedUnhashed(World before, World after)
+    {
+        ArgumentNullException.ThrowIfNull(before);
+        ArgumentNullException.ThrowIfNull(after);
+        var items = new List<object>();
+        foreach (var table in ComponentTables.All)
+        {
+            if (ReferenceEquals(table.Reference(before), table.Reference(after)))
+                continue;
+            foreach (var change in ComponentDiff.Changes(table, before, after))
+            {
+                if (change.Component is Components.Component { HashMemo: null } component)
+                    items.Add(component);
+            }
+        }
+        foreach (var e in after.EventsOut)
+        {
+            if (e.Memo.Hash is null)
+                items.Add(e);
+        }
+        foreach (var e in after.Effects)
+        {
+            if (e.Memo.Hash is null)
+                items.Add(e);
+        }
+        return items;
+    }
+
+    /// <summary>
+    /// Brings the table sums from <paramref name="before"/> to <paramref name="after"/>, a system's input and output:
+    /// each changed table's sum is updated by the system's changes (<see cref="ChangedUnhashed"/> hashed first makes it
+    /// cheap) and memoized, so the world hash at the end of the tick finds the sums of the tables it ends with. A
+    /// runtime may run it on another core while later systems run; a table a later system changes again cost time
+    /// there and no result.
+    /// </summary>
+    public static void AdvanceSums(World before, World after)
+    {
+        ArgumentNullException.ThrowIfNull(before);
+        ArgumentNullException.ThrowIfNull(after);
+        foreach (var table in ComponentTables.All)
+        {
+            if (!ReferenceEquals(table.Reference(before), table.Reference(after)))
+                TableSumOf(table, after, before);
+        }
+    }
+
+    /// <summary>The hash of a tick's events in, memoized per array (the runtime computes it while the systems run).</summary>
+    public static string EventsInHex(ImmutableArray<Events.Event> events)
+    {
+        var array = System.Runtime.InteropServices.ImmutableCollectionsMarshal.AsArray(events);
+        if (array is null || array.Length == 0)
+            return ToHex(ListHash([]));
+        if (ListCache.TryGetValue(array, out var hex))
+            return hex;
+        hex = ToHex(ListHash(events.Select(CanonicalJson.EventHash)));
+        ListCache.AddOrUpdate(array, hex);
+        return hex;
+    }
+
+    /// <summary>Computes and memoizes the hash of one item of <see cref="Unhashed"/> (thread-safe: the memos are write-once).</summary>
+    public static void HashItem(object item)
+    {
+        switch (item)
+        {
+            case Components.Component component:
+                ComponentHash(component);
+                break;
+            case Events.Event e:
+                CanonicalJson.EventHash(e);
+                break;
+            case Effects.Effect e:
+                CanonicalJson.EffectHash(e);
+                break;
+            default:
+                throw new ArgumentException($"not a component, event or effect: {item.GetType().Name}", nameof(item));
+        }
     }
 
     /// <summary>The world hash of its parts' hashes (in any order: they are combined by name).</summary>
