@@ -34,6 +34,13 @@ internal sealed class RawStatement : IDisposable
         return this;
     }
 
+    /// <summary>Binds a blob, copied.</summary>
+    public RawStatement Blob(int position, ReadOnlySpan<byte> value)
+    {
+        Check(raw.sqlite3_bind_blob(_stmt, position, value));
+        return this;
+    }
+
     public RawStatement Integer(int position, long value)
     {
         Check(raw.sqlite3_bind_int64(_stmt, position, value));

@@ -24,6 +24,7 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
     private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
     private readonly Dictionary<string, RawStatement> _raw = new(StringComparer.Ordinal);
     private readonly ArrayBufferWriter<byte> _json = new(1024);
+    private readonly ArrayBufferWriter<byte> _events = new(1 << 16);
     private readonly Utf8JsonWriter _jsonWriter = new(Stream.Null, new JsonWriterOptions { Encoder = CanonicalJson.Options.Encoder, SkipValidation = true });
     private SqliteTransaction? _tx;
     /// <summary>The transaction of ticks committed with <c>hold</c>, open until <see cref="Flush"/>.</summary>
@@ -649,9 +650,9 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
                     ("$n", name), ("$v", value));
             }
             done = hash.GetAwaiter().GetResult();
-            Run("INSERT INTO journal(tick, time_ms, events_in, world_hash, parts) VALUES($t, $time, $ev, $h, $p)",
-                ("$t", world.Tick), ("$time", world.TimeMs), ("$ev", EventsUtf8(world.EventsIn)),
-                ("$h", done.Hex), ("$p", CanonicalJson.SerializeToString(done.Parts)));
+            Raw("INSERT INTO journal(tick, time_ms, events_in, world_hash, parts) VALUES(?1, ?2, ?3, ?4, ?5)")
+                .Integer(1, world.Tick).Integer(2, world.TimeMs).Blob(3, EventsUtf8(world.EventsIn))
+                .Text(4, done.Hex).Text(5, CanonicalJson.SerializeToString(done.Parts)).Run();
         }
         catch
         {
@@ -1025,27 +1026,23 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
     }
 
     /// <summary>
-    /// A JSON array of the events' canonical UTF-8 bytes, the journal's <c>events_in</c>. Stored as
-    /// those bytes (a blob; rows of older stores are text, read the same way): the events were
-    /// serialized for the world hash already, so the journal costs a copy, not a second encoding.
+    /// A JSON array of the events' canonical UTF-8 bytes, the journal's <c>events_in</c>, in a buffer the store reuses
+    /// (valid until the next call). Stored as those bytes (a blob; rows of older stores are text, read the same way): the
+    /// events were serialized for the world hash already, so the journal costs a copy, not a second encoding. A new
+    /// array each tick was a large-object allocation (~300 KB for 1k messages), and those brought on gen 2 collections.
     /// </summary>
-    public static byte[] EventsUtf8(IReadOnlyCollection<Event> events) => JoinJsonArray([.. events.Select(CanonicalJson.SerializeEvent)]);
-
-    /// <summary>The JSON array of already-serialized JSON values: one copy of each, commas between.</summary>
-    private static byte[] JoinJsonArray(IReadOnlyList<byte[]> values)
+    private ReadOnlySpan<byte> EventsUtf8(ImmutableArray<Event> events)
     {
-        var json = new byte[2 + values.Sum(v => v.Length) + Math.Max(0, values.Count - 1)];
-        var at = 0;
-        json[at++] = (byte)'[';
-        for (var i = 0; i < values.Count; i++)
+        _events.ResetWrittenCount();
+        _events.Write("["u8);
+        for (var i = 0; i < events.Length; i++)
         {
             if (i > 0)
-                json[at++] = (byte)',';
-            values[i].CopyTo(json, at);
-            at += values[i].Length;
+                _events.Write(","u8);
+            _events.Write(CanonicalJson.SerializeEvent(events[i]));
         }
-        json[at] = (byte)']';
-        return json;
+        _events.Write("]"u8);
+        return _events.WrittenSpan;
     }
 
     public static ImmutableArray<Event> ParseEvents(ReadOnlyMemory<byte> json)
