@@ -72,7 +72,7 @@ internal static class MemoryCommands
                 problems.AddRange(read.Problems);
                 messages += read.Messages.Count;
                 foreach (var chunk in read.Messages.Chunk(batch))
-                    lines.Add(new ScriptLine(chunk.Max(m => m.TimestampMs), [.. chunk.Cast<Event>()]));
+                    lines.Add(new ScriptLine(chunk.Max(m => m.TimestampMs), [.. chunk.Select(m => (Event)new DiscordMessageImported(m))]));
             }
             else if (file.EndsWith(".md", StringComparison.OrdinalIgnoreCase))
             {

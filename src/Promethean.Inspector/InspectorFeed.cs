@@ -102,6 +102,7 @@ public sealed class InspectorFeed : ITap, IDisposable
     {
         IEffectOutcome o => $"{e.Type} {o.EffectId}",
         DiscordMessageNew m => $"{e.Type} #{m.ChannelId} {m.AuthorName}",
+        DiscordMessageImported i => $"{e.Type} #{i.Message.ChannelId} {i.Message.AuthorName}",
         MemoryCreated m => $"{e.Type} {m.MemoryId[..Math.Min(12, m.MemoryId.Length)]}",
         _ => e.Type,
     };

@@ -37,6 +37,25 @@ public sealed class MemoryIngestSystemTests
     }
 
     [Fact]
+    public void Update_ImportedMessage_IsTheMemoryTheLiveOneWouldBe_AndTheLiveOneLaterIsItsDuplicate()
+    {
+        using var live = SqliteStore.InMemory();
+        using var store = SqliteStore.InMemory();
+        var expected = MemoryIngestSystem.Update(TestWorld.Tick(World.Empty, 5, Msg("1", "the vault sync moved to a #nightly job")), live)
+            .Effects.ShouldHaveSingleItem().ShouldBeOfType<MemPut>().Memory;
+
+        var imported = MemoryIngestSystem.Update(TestWorld.Tick(World.Empty, 5, new DiscordMessageImported(Msg("1", "the vault sync moved to a #nightly job"))), store);
+        // Records compare collections by reference: compare the canonical bytes.
+        var memory = imported.Effects.ShouldHaveSingleItem().ShouldBeOfType<MemPut>().Memory;
+        Serialization.CanonicalJson.SerializeToString(memory).ShouldBe(Serialization.CanonicalJson.SerializeToString(expected));
+        store.ApplyStoreEffects(imported.Effects);
+
+        var later = MemoryIngestSystem.Update(TestWorld.Tick(imported, 6, Msg("1", "the vault sync moved to a #nightly job")), store);
+        later.Effects.ShouldBeEmpty();
+        DebugStatsSystem.CountersOf(later)["ingest.rejected.source-id"].ShouldBe(1);
+    }
+
+    [Fact]
     public void Update_EmptyContent_StoresNothing()
     {
         using var store = SqliteStore.InMemory();

@@ -31,6 +31,19 @@ public sealed class RouteEventsSystemTests
     }
 
     [Fact]
+    public void Update_ImportedHistory_ReachesNoSessionByChannel_OnlyOnesSubscribedToImports()
+    {
+        using var store = SqliteStore.InMemory();
+        var world = TestWorld.WithSession("all", out var all, channels: ["*"]);
+        world = TestWorld.WithSession(world, "chan", out var chan, channels: ["10"]);
+        world = TestWorld.WithSession(world, "archivist", out var archivist, eventTypes: ["discord.message/imported"]);
+        var next = RouteEventsSystem.Update(TestWorld.Tick(world, 1, new DiscordMessageImported(Msg("1", "10"))), store);
+        next.Sessions[all].Queue.ShouldBeEmpty();
+        next.Sessions[chan].Queue.ShouldBeEmpty();
+        next.Sessions[archivist].Queue.ShouldHaveSingleItem().ShouldBeOfType<DiscordMessageImported>().Message.MessageId.ShouldBe("1");
+    }
+
+    [Fact]
     public void Update_Overflow_DropsOldestAndCounts()
     {
         using var store = SqliteStore.InMemory();

@@ -63,6 +63,7 @@ public static class DebugStatsSystem
         {
             IEffectOutcome o => o.EffectId,
             DiscordMessageNew m => $"#{m.ChannelId} {m.AuthorName}",
+            DiscordMessageImported i => $"#{i.Message.ChannelId} {i.Message.AuthorName} (imported)",
             FsFileCreated f => f.Path,
             FsFileModified f => f.Path,
             MemoryCreated m => m.MemoryId[..Math.Min(12, m.MemoryId.Length)],

@@ -66,7 +66,7 @@ public static class MemoryIngestSystem
         ArgumentNullException.ThrowIfNull(settings);
         foreach (var e in events)
         {
-            if (e is not DiscordMessageNew m)
+            if (ChatOf(e) is not { } m)
                 continue;
             var facts = MessageFacts.Of(m, SpamPattern.Family);
             if (facts.Reason is null && facts.Text.Length <= settings.MaxTextChars)
@@ -76,6 +76,14 @@ public static class MemoryIngestSystem
             }
         }
     }
+
+    /// <summary>The chat message an event brings to ingest: a live one, or one imported from an export.</summary>
+    public static DiscordMessageNew? ChatOf(Event e) => e switch
+    {
+        DiscordMessageNew m => m,
+        DiscordMessageImported i => i.Message,
+        _ => null,
+    };
 
     public static string FileSourceKey(string path, string contentHash) => $"file:{path}#{contentHash}";
 
@@ -117,7 +125,7 @@ public static class MemoryIngestSystem
             var reach = Math.Max(_cfg.DedupeWindowMs, _cfg.SimHashWindowMs);
             for (var i = 0; i < events.Length; i++)
             {
-                switch (events[i])
+                switch (ChatOf(events[i]) ?? events[i])
                 {
                     case FsFileCreated c:
                         sourceKeys.Add(FileSourceKey(c.Path, c.ContentHash));
@@ -151,7 +159,7 @@ public static class MemoryIngestSystem
 
         public void Handle(Event e, int index)
         {
-            switch (e)
+            switch (ChatOf(e) ?? e)
             {
                 case FsFileCreated c:
                     RequestRead(c.Path, c.ContentHash);
