@@ -24,7 +24,9 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
     private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
     private readonly Dictionary<string, RawStatement> _raw = new(StringComparer.Ordinal);
     private readonly ArrayBufferWriter<byte> _json = new(1024);
-    private readonly ArrayBufferWriter<byte> _events = new(1 << 16);
+    /// <summary>The journal's events_in buffer (<see cref="EventsUtf8"/>); one a tick of huge events grew is not kept past this.</summary>
+    private ArrayBufferWriter<byte> _events = new(1 << 16);
+    private const int MaxKeptEventsBuffer = 4 << 20;
     private readonly Utf8JsonWriter _jsonWriter = new(Stream.Null, new JsonWriterOptions { Encoder = CanonicalJson.Options.Encoder, SkipValidation = true });
     private SqliteTransaction? _tx;
     /// <summary>The transaction of ticks committed with <c>hold</c>, open until <see cref="Flush"/>.</summary>
@@ -653,6 +655,8 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
             Raw("INSERT INTO journal(tick, time_ms, events_in, world_hash, parts) VALUES(?1, ?2, ?3, ?4, ?5)")
                 .Integer(1, world.Tick).Integer(2, world.TimeMs).Blob(3, EventsUtf8(world.EventsIn))
                 .Text(4, done.Hex).Text(5, CanonicalJson.SerializeToString(done.Parts)).Run();
+            if (_events.Capacity > MaxKeptEventsBuffer)
+                _events = new ArrayBufferWriter<byte>(1 << 16);
         }
         catch
         {
@@ -827,12 +831,16 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
         var inserted = insert.Text(1, m.Id).Text(2, m.Kind).Text(3, m.Text).Text(4, original).Text(5, m.SourceKey)
             .Utf8(6, CanonicalUtf8(m.Source)).Utf8(7, CanonicalUtf8(m.Tags)).Utf8(8, CanonicalUtf8(m.NexusKeys))
             .Text(9, m.Lifecycle).Integer(10, m.CreatedMs).Run() == 1;
-        if (inserted)
-            _sourceKeys?.Add(m.SourceKey);
         if (!inserted)
+        {
             Replace(m, original);
-        else if (m.Lifecycle != Memory.Tombstoned)
-            FtsInsert(insert.LastRowId, m.Text);
+        }
+        else
+        {
+            _sourceKeys?.Add(m.SourceKey);
+            if (m.Lifecycle != Memory.Tombstoned)
+                FtsInsert(insert.LastRowId, m.Text);
+        }
         WriteDedupeRow(m);
     }
 

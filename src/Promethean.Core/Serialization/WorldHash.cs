@@ -76,16 +76,7 @@ public sealed record WorldHash(string Hex, ImmutableSortedDictionary<string, str
                 }
             }
         }
-        foreach (var e in world.EventsOut)
-        {
-            if (e.Memo.Hash is null)
-                items.Add(e);
-        }
-        foreach (var e in world.Effects)
-        {
-            if (e.Memo.Hash is null)
-                items.Add(e);
-        }
+        AddUnhashedOutputs(world, items);
         return items;
     }
 
@@ -109,17 +100,23 @@ public sealed record WorldHash(string Hex, ImmutableSortedDictionary<string, str
                     items.Add(component);
             }
         }
-        foreach (var e in after.EventsOut)
-        {
-            if (e.Memo.Hash is null)
-                items.Add(e);
-        }
-        foreach (var e in after.Effects)
-        {
-            if (e.Memo.Hash is null)
-                items.Add(e);
-        }
+        AddUnhashedOutputs(after, items);
         return items;
+    }
+
+    /// <summary>Adds the world's events out and effects whose hashes are not memoized yet.</summary>
+    private static void AddUnhashedOutputs(World world, List<object> items)
+    {
+        foreach (var e in world.EventsOut)
+        {
+            if (e.Memo.Hash is null)
+                items.Add(e);
+        }
+        foreach (var e in world.Effects)
+        {
+            if (e.Memo.Hash is null)
+                items.Add(e);
+        }
     }
 
     /// <summary>
