@@ -24,6 +24,9 @@ public sealed class DiscordRestClient
     private readonly RateLimits _limits;
     private volatile bool _unauthorized;
 
+    /// <summary>The client's rate-limit state (tests observe a global pause through it).</summary>
+    internal RateLimits Limits => _limits;
+
     public DiscordRestClient(HttpClient http, DiscordToken token, DiscordRestOptions options, TimeProvider time, ILogger log)
     {
         _http = http;

@@ -64,6 +64,16 @@ internal sealed class RateLimits(TimeProvider time, int globalPerSecond)
         }
     }
 
+    /// <summary>Until when every request waits after a global 429 (<see cref="DateTimeOffset.MinValue"/> before any).</summary>
+    public DateTimeOffset GlobalPauseUntil
+    {
+        get
+        {
+            lock (_globalLock)
+                return _globalUntil;
+        }
+    }
+
     /// <summary>How often a full window of requests still in flight is looked at again.</summary>
     private static readonly TimeSpan InFlightPoll = TimeSpan.FromMilliseconds(10);
 

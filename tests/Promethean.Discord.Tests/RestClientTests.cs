@@ -77,7 +77,12 @@ public sealed class RestClientTests
         var rest = Clients.Rest(fake);
 
         var first = rest.CreateMessageAsync(Channel, "a", "3-0", [], CancellationToken.None);
-        await Task.Delay(50);
+        // "b" goes out once the client knows of the global limit: a request sent before the 429 came back cannot wait
+        // for it (a fixed 50 ms delay here was too short once on a busy machine, and "b" went through at once).
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(10);
+        while (rest.Limits.GlobalPauseUntil == DateTimeOffset.MinValue && DateTimeOffset.UtcNow < deadline && !first.IsCompleted)
+            await Task.Delay(5);
+        rest.Limits.GlobalPauseUntil.ShouldBeGreaterThan(DateTimeOffset.MinValue, "the client saw the global 429");
         var other = rest.CreateMessageAsync(Channel + 1, "b", "3-1", [], CancellationToken.None);
         await Task.WhenAll(first, other);
 
