@@ -101,7 +101,13 @@ internal static class MemoryCommands
         {
             done++;
             if (done % 5 == 0 || done >= total)
-                Progress(Math.Min(done, total), total, DebugStatsSystem.CountersOf(daemon.Engine.World)["ingest.accepted"] - before["ingest.accepted"]);
+            {
+                var counters = DebugStatsSystem.CountersOf(daemon.Engine.World);
+                // Past the import lines the run waits for its embeddings: say how far they are.
+                var embeddings = done <= total ? "" : string.Create(CultureInfo.InvariantCulture,
+                    $"; embeddings {counters["embed.done"] - before["embed.done"]} done, {daemon.Engine.World.Jobs.Values.Count(EidolonIndexSystem.IsEmbedJob) + daemon.Store.DeferredJobCount} pending");
+                Progress(Math.Min(done, total), total, counters["ingest.accepted"] - before["ingest.accepted"], embeddings);
+            }
         };
         var cursor = "ingest:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', files))))[..16];
         await daemon.Engine.RunScriptAsync(WithDrain(lines, daemon), ct, cursor);
@@ -156,11 +162,12 @@ internal static class MemoryCommands
 
     private const int MaxDrainTicks = 1_000_000;
 
-    private static void Progress(int done, int total, long accepted)
+    private static void Progress(int done, int total, long accepted, string embeddings)
     {
         const int width = 30;
         var filled = (int)((long)width * done / Math.Max(1, total));
-        Console.Error.Write($"\r[{new string('#', filled)}{new string('.', width - filled)}] {done}/{total} ticks, {accepted} accepted");
+        // Padded, so a shorter line leaves nothing of the one it overwrites.
+        Console.Error.Write($"\r[{new string('#', filled)}{new string('.', width - filled)}] {done}/{total} ticks, {accepted} accepted{embeddings}".PadRight(100));
     }
 
     private static int RunSearch(string dataDir, string? configPath, string text, int k, bool explain)

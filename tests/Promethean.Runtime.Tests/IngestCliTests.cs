@@ -26,6 +26,7 @@ public sealed class IngestCliTests
         code.ShouldBe(0, err);
         output.ShouldContain("accepted");
         err.ShouldNotContain("discord/send");
+        err.ShouldContain("pending", Case.Sensitive, "the progress line says how far the embeddings are while the run waits for them");
         var db = dir.Combine("data", "promethean.db");
         using (var store = SqliteStore.Open(db))
         {
