@@ -113,14 +113,11 @@ public sealed class TickScenario : IScenario
     private static PassResult Pass(ImmutableArray<ScheduledSystem> systems)
     {
         var perSystem = systems.ToDictionary(s => s.Name, _ => new List<double>(), StringComparer.Ordinal);
-        HashLane? lane = null;
         ImmutableArray<ScheduledSystem> timed = [.. systems.Select(s => new ScheduledSystem(s.Name, (w, r) =>
         {
             var t0 = Stopwatch.GetTimestamp();
             var next = s.Update(w, r);
             perSystem[s.Name].Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
-            // As Engine.Step does: what the system changed is hashed on the other core while the next ones run.
-            lane!.After(w, next);
             return next;
         }))];
         var hashMs = new List<double>();
@@ -153,8 +150,8 @@ public sealed class TickScenario : IScenario
                 // another thread once the hash is done, as a script's lookahead warms them (the daemon's inbound writer
                 // warms them as they arrive).
                 var begun = Schedule.BeginTick(world, t * 1000L, batch);
-                lane = TickHashing.StartLane(begun.EventsIn);
-                var next = Schedule.Run(begun, store, timed);
+                var lane = TickHashing.StartLane(begun.EventsIn);
+                var next = Schedule.Run(begun, store, timed, lane.After);
                 var hashStarted = Stopwatch.GetTimestamp();
                 var hashing = TickHashing.Start(next, world, lane);
                 TickHashing.Warm(upcoming, next.MemoryConfig, hashing);

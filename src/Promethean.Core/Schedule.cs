@@ -28,11 +28,18 @@ public static class Schedule
         new("debug.stats", DebugStatsSystem.Update),
     ];
 
-    /// <summary>Runs the systems in order over a world whose tick, time and inbound events are already stamped.</summary>
-    public static World Run(World world, IStoreReader stores, ImmutableArray<ScheduledSystem> systems)
+    /// <summary>
+    /// Runs the systems in order over a world whose tick, time and inbound events are already stamped. <paramref name="afterEach"/>,
+    /// if given, sees each system's input and output as it returns (the runtime hashes the changes meanwhile).
+    /// </summary>
+    public static World Run(World world, IStoreReader stores, ImmutableArray<ScheduledSystem> systems, Action<World, World>? afterEach = null)
     {
         foreach (var system in systems)
+        {
+            var before = world;
             world = system.Update(world, stores);
+            afterEach?.Invoke(before, world);
+        }
         return world;
     }
 

@@ -88,13 +88,7 @@ public static class Replayer
     {
         var begun = Schedule.BeginTick(world, entry.TimeMs, entry.EventsIn);
         var lane = TickHashing.StartLane(begun.EventsIn);
-        var next = begun;
-        foreach (var system in systems)
-        {
-            var before = next;
-            next = system.Update(next, fresh);
-            lane.After(before, next);
-        }
+        var next = Schedule.Run(begun, fresh, systems, lane.After);
         return (next, TickHashing.Compute(next, world, lane));
     }
 

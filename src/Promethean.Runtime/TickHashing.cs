@@ -26,17 +26,12 @@ public static class TickHashing
     public static HashLane StartLane(ImmutableArray<Event> batch) => new(batch);
 
     /// <summary>
-    /// Starts computing, on the thread pool, what a batch of events due in a later tick hashes to and what ingest derives
-    /// from each message alone (<see cref="MemoryIngestSystem.Warm"/>), memoized on the events: a tick that then takes
-    /// them finds the work done. Nothing waits for it, and nothing depends on it finishing: a tick computes whatever is
-    /// not there yet, and an error here is left to the tick, which meets the same input and reports it. Small batches
-    /// are left alone.
-    /// </summary>
-    public static void Warm(ImmutableArray<Event> batch, MemorySettings settings) => Warm(batch, settings, Task.CompletedTask);
-
-    /// <summary>
-    /// <see cref="Warm(ImmutableArray{Event}, MemorySettings)"/> once <paramref name="after"/> (this tick's hash) is done,
-    /// however it ends: the hash has the cores to itself, and the warming runs while the tick's commit finishes.
+    /// Starts computing, on the thread pool once <paramref name="after"/> (this tick's hash) is done however it ends, what
+    /// a batch of events due in a later tick hashes to and what ingest derives from each message alone
+    /// (<see cref="MemoryIngestSystem.Warm"/>), memoized on the events: a tick that then takes them finds the work done.
+    /// The hash has the cores to itself, and the warming runs while the tick's commit finishes. Nothing waits for it,
+    /// and nothing depends on it finishing: a tick computes whatever is not there yet, and an error here is left to the
+    /// tick, which meets the same input and reports it. Small batches are left alone.
     /// </summary>
     public static void Warm(ImmutableArray<Event> batch, MemorySettings settings, Task after)
     {

@@ -37,7 +37,7 @@ internal sealed class WarmingWriter(ChannelWriter<Event> inner, Func<MemorySetti
         try
         {
             WorldHash.Prehash([item]);
-            if (item is DiscordMessageNew)
+            if (MemoryIngestSystem.ChatOf(item) is not null)
                 MemoryIngestSystem.Warm([item], settings());
         }
         catch (Exception)

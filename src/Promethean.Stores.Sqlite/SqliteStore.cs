@@ -684,13 +684,14 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
         }
         finally
         {
-            _group.Dispose();
-            _group = null;
-            _tx = null;
+            Abandon();
         }
     }
 
-    /// <summary>Rolls back the open transaction: the tick being written and any ticks held before it.</summary>
+    /// <summary>
+    /// Lets go of the open transaction: rolls back the tick being written and any ticks held before it (after a
+    /// commit, only lets go).
+    /// </summary>
     private void Abandon()
     {
         _group?.Dispose();
@@ -1130,7 +1131,7 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
     /// <summary>Closes the store. Ticks still held (<see cref="Flush"/> not called) are dropped, as a crash would drop them.</summary>
     public void Dispose()
     {
-        _group?.Dispose();
+        Abandon();
         _checkpointer?.Dispose();
         foreach (var cmd in _prepared.Values)
             cmd.Dispose();

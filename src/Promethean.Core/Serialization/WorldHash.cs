@@ -59,22 +59,9 @@ public sealed record WorldHash(string Hex, ImmutableSortedDictionary<string, str
         {
             if (TableCache.TryGetValue(table.Reference(world), out _))
                 continue;
-            if (previous is not null && TableCache.TryGetValue(table.Reference(previous), out _))
-            {
-                foreach (var change in ComponentDiff.Changes(table, previous, world))
-                {
-                    if (change.Component is Components.Component { HashMemo: null } component)
-                        items.Add(component);
-                }
-            }
-            else
-            {
-                foreach (var (_, component) in table.Entries(world))
-                {
-                    if (component is Components.Component { HashMemo: null } unhashed)
-                        items.Add(unhashed);
-                }
-            }
+            AddUnhashed(previous is not null && TableCache.TryGetValue(table.Reference(previous), out _)
+                ? ComponentDiff.Changes(table, previous, world).Select(c => c.Component)
+                : table.Entries(world).Select(e => (object?)e.Value), items);
         }
         AddUnhashedOutputs(world, items);
         return items;
@@ -92,16 +79,21 @@ public sealed record WorldHash(string Hex, ImmutableSortedDictionary<string, str
         var items = new List<object>();
         foreach (var table in ComponentTables.All)
         {
-            if (ReferenceEquals(table.Reference(before), table.Reference(after)))
-                continue;
-            foreach (var change in ComponentDiff.Changes(table, before, after))
-            {
-                if (change.Component is Components.Component { HashMemo: null } component)
-                    items.Add(component);
-            }
+            if (!ReferenceEquals(table.Reference(before), table.Reference(after)))
+                AddUnhashed(ComponentDiff.Changes(table, before, after).Select(c => c.Component), items);
         }
         AddUnhashedOutputs(after, items);
         return items;
+    }
+
+    /// <summary>Adds the components (null for a removed entry) whose hashes are not memoized yet.</summary>
+    private static void AddUnhashed(IEnumerable<object?> components, List<object> items)
+    {
+        foreach (var component in components)
+        {
+            if (component is Components.Component { HashMemo: null } unhashed)
+                items.Add(unhashed);
+        }
     }
 
     /// <summary>Adds the world's events out and effects whose hashes are not memoized yet.</summary>
