@@ -172,6 +172,7 @@ namespace Promethean.Cli
             {
                 ["tick"] = store.LastTick,
                 ["worldHash"] = last?.WorldHash,
+                ["hashFormat"] = store.HashFormat,
                 ["memories"] = store.MemoryCount,
                 ["memoryDigest"] = store.MemoryDigest(),
                 ["pendingEffects"] = store.PendingOutbox().Count,

@@ -75,11 +75,15 @@ public sealed class Engine
 
     public void RemoveTap(ITap tap) => ImmutableInterlocked.Update(ref _taps, t => t.Remove(tap));
 
-    /// <summary>Resumes from the last committed world, or records <paramref name="genesis"/> for a new data dir.</summary>
+    /// <summary>
+    /// Resumes from the last committed world, or records <paramref name="genesis"/> for a new data dir. A data dir journaled
+    /// in another world-hash format is refused (<see cref="Replayer.CheckHashFormat"/>).
+    /// </summary>
     public void Open(World genesis)
     {
         if (_store.HasWorld)
         {
+            Replayer.CheckHashFormat(_store);
             _world = _durable = _store.LoadWorld();
             _log.LogInformation("resumed at tick {Tick}", _world.Tick);
         }

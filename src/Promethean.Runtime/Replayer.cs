@@ -29,6 +29,8 @@ public static class Replayer
 {
     public static ReplayReport Replay(SqliteStore source, ImmutableArray<ScheduledSystem> systems, Action<long, long>? progress = null)
     {
+        ArgumentNullException.ThrowIfNull(source);
+        CheckHashFormat(source);
         var world = source.ReadSnapshot(0) ?? throw new InvalidOperationException("the data dir has no genesis snapshot: nothing to replay");
         using var fresh = SqliteStore.InMemory();
         var total = source.LastTick;
@@ -50,6 +52,23 @@ public static class Replayer
             progress?.Invoke(verified, total);
         }
         return new ReplayReport(verified, null, [], [], finalHash, source.MemoryDigest() == fresh.MemoryDigest());
+    }
+
+    /// <summary>
+    /// Throws, naming both formats, when <paramref name="store"/>'s journal was hashed in another world-hash format
+    /// (<see cref="WorldHash.Format"/>) than this build computes: its tick hashes cannot be checked here, and a run that
+    /// went on writing it would leave a journal no build could check.
+    /// </summary>
+    public static void CheckHashFormat(SqliteStore store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        if (store.HashFormat != WorldHash.Format)
+        {
+            throw new InvalidOperationException(
+                $"this data dir's journal was hashed in world-hash format {store.HashFormat}, and this build computes format {WorldHash.Format}: " +
+                "its tick hashes cannot be checked here, and ticks added to it could never be replayed. The data dir is untouched: " +
+                "replay or run it with the build that wrote it, or start a new one with --data-dir.");
+        }
     }
 
     /// <summary>

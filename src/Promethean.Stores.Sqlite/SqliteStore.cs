@@ -898,14 +898,21 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
     /// <summary>True when the store has a committed world (a genesis snapshot at least).</summary>
     public bool HasWorld => Scalar<long>("SELECT count(*) FROM snapshots") > 0;
 
-    /// <summary>Records the world a run starts from, as snapshot 0 and as the current state.</summary>
+    /// <summary>Records the world a run starts from, as snapshot 0 and as the current state, and the world-hash format its journal uses.</summary>
     public void WriteGenesis(World genesis)
     {
         using var tx = Begin();
         WriteSnapshot(genesis);
         WriteWorldDiff(World.Empty, genesis);
+        Run("INSERT INTO world_meta(key, value) VALUES('hash_format', $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value", ("$v", WorldHash.Format));
         tx.Commit();
     }
+
+    /// <summary>
+    /// The world-hash format (<see cref="WorldHash.Format"/>) of the journal's tick hashes, recorded with the genesis. A
+    /// store written before formats were recorded has format 1; a store with no world yet takes this build's.
+    /// </summary>
+    public int HashFormat => HasWorld ? (int)Math.Max(1, Meta("hash_format")) : WorldHash.Format;
 
     public void WriteSnapshot(World world)
     {

@@ -47,19 +47,19 @@ public sealed class CanonicalJsonTests
     }
 
     /// <summary>
-    /// A session's queue is written by its own converter, each event as its spliced-in memoized hash JSON; the bytes
-    /// (and so every world hash) must be those the serializer's collection converter writes with the event's hash as a
-    /// base64 value. Random hashes cover every base64 character, '+' and '/' included.
+    /// In a component's hashing bytes a session's queue is one base64 string: SHA-256 over its events' hashes, one after
+    /// another. The bytes (and so every world hash) must be those the serializer writes for that string in the queue's
+    /// place, computed here without our converters. Random digests cover every base64 character, '+' and '/' included.
     /// </summary>
     [Fact]
-    public void SerializeForHash_SessionQueue_IsByteForByteTheSerializersOwn()
+    public void SerializeForHash_SessionQueue_IsOneDigestOfTheEventHashes()
     {
         var reference = new System.Text.Json.JsonSerializerOptions(CanonicalJson.HashOptions);
         var ours = reference.Converters.Where(c => c is EventJsonConverter or EventArrayJsonConverter).ToList();
         ours.Count.ShouldBe(2);
         foreach (var converter in ours)
             reference.Converters.Remove(converter);
-        reference.Converters.Add(new Base64HashConverter());
+        reference.Converters.Add(new QueueDigestConverter());
         var random = new Random(3);
         for (var n = 0; n < 200; n++)
         {
@@ -70,14 +70,28 @@ public sealed class CanonicalJsonTests
         }
     }
 
-    /// <summary>How an event nested in a component was written for hashing before the queue had its own converter.</summary>
-    private sealed class Base64HashConverter : System.Text.Json.Serialization.JsonConverter<Event>
+    [Fact]
+    public void SerializeForHash_SessionQueue_OrderAndEveryEventCount()
     {
-        public override Event Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options) =>
+        var events = Enumerable.Range(0, 5).Select(i => (Event)new TimerTick($"t{i}", i)).ToImmutableArray();
+        var session = new Components.Session("s", new EntityId(1), "c1-survival", Components.SessionSubscriptions.None, events, [], [], "", new Components.SessionBudgets(), Components.SessionStatus.Ready);
+        var bytes = CanonicalJson.SerializeForHash(session);
+        CanonicalJson.SerializeForHash(session with { Queue = [.. events.Reverse()] }).ShouldNotBe(bytes);
+        CanonicalJson.SerializeForHash(session with { Queue = events.RemoveAt(0) }).ShouldNotBe(bytes);
+        CanonicalJson.SerializeForHash(session with { Queue = events.SetItem(2, new TimerTick("t2", 3)) }).ShouldNotBe(bytes);
+        CanonicalJson.SerializeForHash(session with { Queue = [] }).ShouldNotBe(CanonicalJson.SerializeForHash(session with { Queue = [events[0]] }));
+        // Equal queues in other instances give the same bytes: the digest is memoized per list, never part of the value.
+        CanonicalJson.SerializeForHash(session with { Queue = [.. events.Select(e => ((TimerTick)e) with { })] }).ShouldBe(bytes);
+    }
+
+    /// <summary>Writes a queue as the digest of its events' hashes, computed with the platform's one-shot SHA-256.</summary>
+    private sealed class QueueDigestConverter : System.Text.Json.Serialization.JsonConverter<ImmutableArray<Event>>
+    {
+        public override ImmutableArray<Event> Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options) =>
             throw new NotSupportedException();
 
-        public override void Write(System.Text.Json.Utf8JsonWriter writer, Event value, System.Text.Json.JsonSerializerOptions options) =>
-            writer.WriteBase64StringValue(CanonicalJson.EventHash(value));
+        public override void Write(System.Text.Json.Utf8JsonWriter writer, ImmutableArray<Event> value, System.Text.Json.JsonSerializerOptions options) =>
+            writer.WriteBase64StringValue(System.Security.Cryptography.SHA256.HashData([.. value.SelectMany(e => System.Security.Cryptography.SHA256.HashData(CanonicalJson.SerializeEvent(e)))]));
     }
 
     [Fact]

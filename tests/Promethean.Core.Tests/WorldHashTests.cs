@@ -59,6 +59,21 @@ public sealed class WorldHashTests
     }
 
     [Fact]
+    public void Compute_ComponentsSwappedBetweenEntities_ChangeTheTableHash()
+    {
+        var world = World.Empty.Spawn(out var a).Spawn(out var b);
+        var ja = new Job(Job.EmbedCanonical, 1, JobStatus.Pending, "ka", "");
+        var jb = new Job(Job.EmbedCanonical, 2, JobStatus.Pending, "kb", "");
+        var one = world with { Jobs = world.Jobs.Add(a, ja).Add(b, jb) };
+        var swapped = world with { Jobs = world.Jobs.Add(a, jb).Add(b, ja) };
+        var same = world with { Jobs = world.Jobs.Add(a, ja).Add(b, ja) };
+        var hash = WorldHash.Compute(one).Parts["c:job"];
+        WorldHash.Compute(swapped).Parts["c:job"].ShouldNotBe(hash);
+        WorldHash.Compute(same).Parts["c:job"].ShouldNotBe(hash);
+        WorldHash.Compute(same).Parts["c:job"].ShouldNotBe(WorldHash.Compute(world with { Jobs = world.Jobs.Add(a, jb).Add(b, jb) }).Parts["c:job"]);
+    }
+
+    [Fact]
     public void Compute_EffectsAreHashed()
     {
         var w = Schedule.BeginTick(World.Empty, 1, []);

@@ -182,6 +182,50 @@ public sealed class EngineTests
         }
     }
 
+    /// <summary>
+    /// A data dir journaled before world-hash formats were recorded (format 1): replay says which format it has and
+    /// which this build computes instead of reporting a divergence at tick 1, and the engine will not resume it (the
+    /// ticks it added could never be replayed). Neither changes the store.
+    /// </summary>
+    [Fact]
+    public async Task HashFormat_OlderJournal_ReplayAndResumeNameBothFormats_AndLeaveTheStore()
+    {
+        using var dir = new TempDir();
+        var dbPath = dir.Combine("data", "promethean.db");
+        Directory.CreateDirectory(dir.Combine("data"));
+        using (var store = SqliteStore.Open(dbPath))
+        {
+            store.HashFormat.ShouldBe(WorldHash.Format, "a new store takes this build's format");
+            var engine = NewEngine(store, dir.Path);
+            store.HashFormat.ShouldBe(WorldHash.Format);
+            engine.Step([new DiscordMessageNew("1", "c", null, "u", "ada", false, "hello", 1)], 1000);
+            Replayer.Replay(store, Systems).Ok.ShouldBeTrue();
+        }
+        using (var db = new SqliteConnection($"Data Source={dbPath};Pooling=false"))
+        {
+            db.Open();
+            using var cmd = db.CreateCommand();
+            cmd.CommandText = "DELETE FROM world_meta WHERE key = 'hash_format'";
+            cmd.ExecuteNonQuery().ShouldBe(1);
+        }
+        using (var store = SqliteStore.Open(dbPath))
+        {
+            store.HashFormat.ShouldBe(1);
+            var message = Should.Throw<InvalidOperationException>(() => Replayer.Replay(store, Systems)).Message;
+            message.ShouldContain("format 1");
+            message.ShouldContain($"format {WorldHash.Format}");
+            Should.Throw<InvalidOperationException>(() => NewEngine(store, dir.Path)).Message.ShouldContain("format 1");
+            store.LastTick.ShouldBe(1);
+        }
+        var (code, output, err) = await Repo.RunCliAsync(dir.Path, "replay", "--data-dir", "data");
+        code.ShouldBe(1, output);
+        err.ShouldContain("world-hash format 1");
+        output.ShouldNotContain("DIVERGED");
+        (code, output, err) = await Repo.RunCliAsync(dir.Path, "status", "--json", "--data-dir", "data");
+        code.ShouldBe(0, err);
+        System.Text.Json.JsonDocument.Parse(output).RootElement.GetProperty("hashFormat").GetInt32().ShouldBe(1);
+    }
+
     /// <summary>A clock stopped at <paramref name="unixMs"/>, so a daemon tick's time stamp is known.</summary>
     private sealed class FixedTime(long unixMs) : TimeProvider
     {

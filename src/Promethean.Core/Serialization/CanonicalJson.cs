@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Immutable;
 using System.Security.Cryptography;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -91,6 +92,38 @@ public static class CanonicalJson
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = HashOptions.Encoder, SkipValidation = true }))
             writer.WriteBase64StringValue(EventHash(e));
         return e.Memo.HashJson = buffer.WrittenSpan.ToArray();
+    }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Event[], byte[]> ListDigests = new();
+
+    /// <summary>
+    /// A list of events as a component's hashing bytes hold it: a JSON base64 string of SHA-256 over the events'
+    /// hashes, one after another (32 bytes each; the empty list hashes nothing). Memoized per list, as a session keeps
+    /// its queue while other fields change.
+    /// </summary>
+    internal static byte[] EventListDigestJson(ImmutableArray<Event> events)
+    {
+        var array = System.Runtime.InteropServices.ImmutableCollectionsMarshal.AsArray(events) ?? [];
+        if (ListDigests.TryGetValue(array, out var memo))
+            return memo;
+        var hashes = ArrayPool<byte>.Shared.Rent(Math.Max(1, array.Length * 32));
+        try
+        {
+            for (var i = 0; i < array.Length; i++)
+                EventHash(array[i]).CopyTo(hashes, i * 32);
+            Span<byte> digest = stackalloc byte[32];
+            Sha256.Of(hashes.AsSpan(0, array.Length * 32), digest);
+            var buffer = new ArrayBufferWriter<byte>(48);
+            using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = HashOptions.Encoder, SkipValidation = true }))
+                writer.WriteBase64StringValue(digest);
+            memo = buffer.WrittenSpan.ToArray();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(hashes);
+        }
+        ListDigests.AddOrUpdate(array, memo);
+        return memo;
     }
 
     public static JsonObject EventNode(Event e) => JsonNode.Parse(SerializeEvent(e))!.AsObject();
