@@ -30,6 +30,9 @@ public sealed class Engine
     /// <summary>The world of the last tick the store has committed; ahead of it, <see cref="_world"/> may be held in a group.</summary>
     private World _durable = World.Empty;
     private TickReport? _last;
+
+    /// <summary>The batch the last tick began warming (its <c>upcoming</c>) and the warming's task.</summary>
+    private (ImmutableArray<Event> Batch, Task Task) _warming = (default, Task.CompletedTask);
     private ImmutableArray<ITap> _taps = [];
     private long _statusAt;
     private long _statusTick;
@@ -98,7 +101,8 @@ public sealed class Engine
     /// <summary>
     /// Runs and commits one tick. Synchronous: nothing else touches the world meanwhile. <paramref name="upcoming"/>, the
     /// events of the next tick when they are known already (a script's next line), are warmed on the other core while
-    /// this tick commits (<see cref="TickHashing.Warm"/>), once this tick's hash is done. With <paramref name="mayHold"/>,
+    /// this tick commits (<see cref="TickHashing.Warm"/>), once this tick's hash is done; the tick that takes them waits
+    /// for that warming to end before it starts. With <paramref name="mayHold"/>,
     /// a tick with no external effect may be left in an open group transaction with the ticks after it
     /// (<see cref="EngineOptions.ScriptGroupTicks"/>); a tick with external effects always commits, with any ticks held
     /// before it, before its effects can be dispatched. <see cref="Flush"/> commits held ticks.
@@ -106,6 +110,9 @@ public sealed class Engine
     public TickReport Step(ImmutableArray<Event> batch, long timeMs, ImmutableSortedDictionary<string, long>? cursors = null,
         ImmutableArray<Event> upcoming = default, bool mayHold = false)
     {
+        if (_warming.Batch == batch)
+            TickHashing.WaitWarmed(_warming.Task);
+        _warming = (default, Task.CompletedTask);
         var previous = _world;
         var world = Schedule.BeginTick(previous, Math.Max(timeMs, previous.TimeMs), batch);
         var lane = TickHashing.StartLane(world.EventsIn);
@@ -122,7 +129,7 @@ public sealed class Engine
         }
         var hashing = TickHashing.Start(world, previous, lane);
         if (!upcoming.IsDefaultOrEmpty)
-            TickHashing.Warm(upcoming, world.MemoryConfig, hashing);
+            _warming = (upcoming, TickHashing.Warm(upcoming, world.MemoryConfig));
         var hold = mayHold && HoldInGroup(world);
         WorldHash hash;
         try

@@ -11,7 +11,7 @@ namespace Promethean.Runtime;
 
 /// <summary>
 /// The world hash of a tick on every core: the tick's inbound events, then what each system changed, are hashed on
-/// another core while the systems run (<see cref="HashLane"/>), and what is left on all cores when they are done.
+/// another core while the systems run (<see cref="HashLane"/>), and what is left when they are done.
 /// Core stays single-threaded and pure; the result is the hash <see cref="WorldHash.Compute"/> gives.
 /// </summary>
 public static class TickHashing
@@ -26,24 +26,52 @@ public static class TickHashing
     public static HashLane StartLane(ImmutableArray<Event> batch) => new(batch);
 
     /// <summary>
-    /// Starts computing, on the thread pool once <paramref name="after"/> (this tick's hash) is done however it ends, what
+    /// Queues on the <see cref="LaneThread"/>, after what it was given before (this tick's hash), the computing of what
     /// a batch of events due in a later tick hashes to and what ingest derives from each message alone
-    /// (<see cref="MemoryIngestSystem.Warm"/>), memoized on the events: a tick that then takes them finds the work done.
-    /// The hash has the cores to itself, and the warming runs while the tick's commit finishes. Nothing waits for it,
-    /// and nothing depends on it finishing: a tick computes whatever is not there yet, and an error here is left to the
-    /// tick, which meets the same input and reports it. Small batches are left alone.
+    /// (<see cref="MemoryIngestSystem.Warm"/>), memoized on the events: a tick that then takes them finds the work
+    /// done. The warming runs while the tick's commit finishes. The returned task ends when the warming does, however it ends (an error here is left to the
+    /// tick, which meets the same input and reports it): the tick that takes the batch waits for it
+    /// (<see cref="WaitWarmed"/>) rather than start beside it, as the daemon's inbound writer warms an event before a
+    /// tick can take it. Small batches are left alone.
     /// </summary>
-    public static void Warm(ImmutableArray<Event> batch, MemorySettings settings, Task after)
+    public static Task Warm(ImmutableArray<Event> batch, MemorySettings settings)
     {
-        ArgumentNullException.ThrowIfNull(after);
         if (batch.Length < PrehashMinEvents)
-            return;
-        _ = after.ContinueWith(_ =>
+            return Task.CompletedTask;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        LaneThread.Shared.Post(() =>
         {
-            WorldHash.Prehash(batch);
-            MemoryIngestSystem.Warm(batch, settings);
-        }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default)
-            .ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            try
+            {
+                WorldHash.Prehash(batch);
+                MemoryIngestSystem.Warm(batch, settings);
+            }
+            catch (Exception)
+            {
+                // Left unmemoized: the tick that takes the batch meets the same input and reports it.
+            }
+            done.SetResult();
+        });
+        return done.Task;
+    }
+
+    /// <summary>
+    /// Waits for a batch's warming (<see cref="Warm"/>) before its tick starts, spinning (<see cref="LaneThread.SpinUntil"/>).
+    /// The tick would otherwise do the same work beside it, on a third thread competing for two cores with the tick's
+    /// systems and its hash lane.
+    /// </summary>
+    public static void WaitWarmed(Task warming)
+    {
+        ArgumentNullException.ThrowIfNull(warming);
+        LaneThread.SpinUntil(() => warming.IsCompleted);
+    }
+
+    /// <summary>The result of <see cref="Start"/>, waited for by spinning: the lane finishes within a millisecond or two of the systems.</summary>
+    public static WorldHash Result(Task<WorldHash> hashing)
+    {
+        ArgumentNullException.ThrowIfNull(hashing);
+        LaneThread.SpinUntil(() => hashing.IsCompleted);
+        return hashing.GetAwaiter().GetResult();
     }
 
     /// <summary>Below this many unhashed items (changed components, events out, effects) they are hashed on one core.</summary>
@@ -63,8 +91,8 @@ public static class TickHashing
     }
 
     /// <summary>
-    /// Starts <see cref="Compute"/> on the thread pool when the tick is large enough to gain from it, so the store can
-    /// write the tick meanwhile (<c>SqliteStore.Commit</c> takes the hash last); a small tick is hashed in line.
+    /// Starts <see cref="Compute"/> as the lane's last piece when the tick is large enough to gain from it, so the store
+    /// can write the tick meanwhile (<c>SqliteStore.Commit</c> takes the hash last); a small tick is hashed in line.
     /// </summary>
     public static Task<WorldHash> Start(World world, World? previous, HashLane lane)
     {
@@ -102,7 +130,7 @@ public static class TickHashing
 }
 
 /// <summary>
-/// Hashing done while the systems run, in one lane of the thread pool (its pieces one after another, never two at
+/// Hashing done while the systems run, on the <see cref="LaneThread"/> (its pieces one after another, never two at
 /// once): the tick's inbound events first, then what each system changed, handed over as the system returns
 /// (<see cref="After"/>): the changed components, events and effects, and the sums of the changed tables. While the
 /// systems run the second core has nothing else to do; what the lane computes is memoized where the world hash at the
@@ -113,18 +141,20 @@ public static class TickHashing
 public sealed class HashLane
 {
     private readonly bool _active;
-    private Task _tail;
+    private int _posted;
+    private int _done;
 
     internal HashLane(ImmutableArray<Event> batch)
     {
         _active = batch.Length >= TickHashing.PrehashMinEvents;
-        _tail = _active
-            ? Task.Run(() =>
+        if (_active)
+        {
+            Post(() =>
             {
                 WorldHash.Prehash(batch);
                 WorldHash.EventsInHex(batch);
-            })
-            : Task.CompletedTask;
+            });
+        }
     }
 
     /// <summary>Queues the hashing of what a system changed, <paramref name="before"/> to <paramref name="after"/>.</summary>
@@ -132,38 +162,60 @@ public sealed class HashLane
     {
         if (!_active || ReferenceEquals(before, after))
             return;
-        _tail = _tail.ContinueWith(_ =>
+        Post(() =>
         {
-            try
-            {
-                foreach (var item in WorldHash.ChangedUnhashed(before, after))
-                    WorldHash.HashItem(item);
-                WorldHash.AdvanceSums(before, after);
-            }
-            catch (Exception)
-            {
-                // Left unmemoized: the final hash meets the same input again and reports it if it belongs to the world.
-            }
-        }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            foreach (var item in WorldHash.ChangedUnhashed(before, after))
+                WorldHash.HashItem(item);
+            WorldHash.AdvanceSums(before, after);
+        });
     }
 
     /// <summary>
-    /// Runs <paramref name="next"/> on the lane once its work is done, however it ended: no thread waits for the lane
-    /// (a pool thread blocked on it is one fewer for the lane's own pieces, on a machine with two).
+    /// Runs <paramref name="next"/> on the lane once its work is done, however it ended: no thread waits for the lane.
+    /// The task's continuations run elsewhere, never on the lane's thread.
     /// </summary>
-    internal Task<T> Then<T>(Func<T> next) =>
-        _tail.ContinueWith(_ => next(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    internal Task<T> Then<T>(Func<T> next)
+    {
+        var result = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        LaneThread.Shared.Post(() =>
+        {
+            try
+            {
+                result.SetResult(next());
+            }
+            catch (Exception e)
+            {
+                result.SetException(e);
+            }
+        });
+        return result.Task;
+    }
 
-    /// <summary>Waits until the lane's work is done, however it ended (an error in the prehash of the events in too: see <see cref="After"/>).</summary>
+    /// <summary>Waits, spinning, until the lane's work is done, however it ended (see <see cref="Post"/>).</summary>
     public void Wait()
     {
-        try
+        var posted = _posted;
+        LaneThread.SpinUntil(() => Volatile.Read(ref _done) >= posted);
+    }
+
+    /// <summary>
+    /// Queues a piece that memoizes hashes. A piece that fails leaves them unmemoized: the final hash meets the same
+    /// input again and reports it if it belongs to the world.
+    /// </summary>
+    private void Post(Action piece)
+    {
+        _posted++;
+        LaneThread.Shared.Post(() =>
         {
-            _tail.Wait();
-        }
-        catch (AggregateException)
-        {
-            // Only the first piece, the events' prehash, can fault; the final hash hashes them again and reports it.
-        }
+            try
+            {
+                piece();
+            }
+            catch (Exception)
+            {
+                // Left unmemoized (see above).
+            }
+            Interlocked.Increment(ref _done);
+        });
     }
 }
