@@ -102,7 +102,8 @@ public sealed class Engine
     /// Runs and commits one tick. Synchronous: nothing else touches the world meanwhile. <paramref name="upcoming"/>, the
     /// events of the next tick when they are known already (a script's next line), are warmed on the other core while
     /// this tick commits (<see cref="TickHashing.Warm"/>), once this tick's hash is done; the tick that takes them waits
-    /// for that warming to end before it starts. With <paramref name="mayHold"/>,
+    /// for that warming to end before it starts, as it waits for a checkpoint begun beside the last commit
+    /// (<see cref="SqliteStore.WaitCheckpointed"/>). With <paramref name="mayHold"/>,
     /// a tick with no external effect may be left in an open group transaction with the ticks after it
     /// (<see cref="EngineOptions.ScriptGroupTicks"/>); a tick with external effects always commits, with any ticks held
     /// before it, before its effects can be dispatched. <see cref="Flush"/> commits held ticks.
@@ -110,6 +111,7 @@ public sealed class Engine
     public TickReport Step(ImmutableArray<Event> batch, long timeMs, ImmutableSortedDictionary<string, long>? cursors = null,
         ImmutableArray<Event> upcoming = default, bool mayHold = false)
     {
+        _store.WaitCheckpointed();
         if (_warming.Batch == batch)
             TickHashing.WaitWarmed(_warming.Task);
         _warming = (default, Task.CompletedTask);

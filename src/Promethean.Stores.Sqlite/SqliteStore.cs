@@ -626,6 +626,8 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
     /// </summary>
     public WorldHash Commit(World previous, World next, Task<WorldHash> hash, ImmutableSortedDictionary<string, long> cursors, bool hold = false)
     {
+        if (!hold)
+            _checkpointer?.Nudge();
         var world = next;
         _group ??= _db.BeginTransaction();
         _tx = _group;
@@ -669,6 +671,9 @@ public sealed partial class SqliteStore : IStoreReader, IDisposable
             Flush();
         return done;
     }
+
+    /// <summary>Waits until no checkpoint of the write-ahead log runs (one starts beside a commit: see <c>WalCheckpointer</c>).</summary>
+    public void WaitCheckpointed() => _checkpointer?.WaitIdle();
 
     /// <summary>True while ticks committed with <c>hold</c> wait in an open transaction for <see cref="Flush"/>.</summary>
     public bool HoldsTicks => _group is not null;
