@@ -29,10 +29,10 @@ public static class TickHashing
     /// Queues on the <see cref="LaneThread"/>, after what it was given before (this tick's hash), the computing of what
     /// a batch of events due in a later tick hashes to and what ingest derives from each message alone
     /// (<see cref="MemoryIngestSystem.Warm"/>), memoized on the events: a tick that then takes them finds the work
-    /// done. The warming runs while the tick's commit finishes. The returned task ends when the warming does, however it ends (an error here is left to the
-    /// tick, which meets the same input and reports it): the tick that takes the batch waits for it
-    /// (<see cref="WaitWarmed"/>) rather than start beside it, as the daemon's inbound writer warms an event before a
-    /// tick can take it. Small batches are left alone.
+    /// done. The warming runs while the tick's commit finishes. The returned task ends when the warming does, however
+    /// it ends (an error here is left to the tick, which meets the same input and reports it): the tick that takes the
+    /// batch waits for it (<see cref="WaitWarmed"/>) rather than start beside it, as the daemon's inbound writer warms
+    /// an event before a tick can take it. Small batches are left alone.
     /// </summary>
     public static Task Warm(ImmutableArray<Event> batch, MemorySettings settings)
     {
