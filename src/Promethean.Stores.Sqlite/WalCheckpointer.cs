@@ -86,7 +86,10 @@ internal sealed class WalCheckpointer : IDisposable
                 : Timeout.InfiniteTimeSpan);
             Volatile.Write(ref _waitingForCommit, 0);
             if (signalled == 0)
+            {
+                _idle.Set(); // a nudge may have marked a checkpoint running that will not run now
                 return;
+            }
             var due = signalled == 1
                 ? Stopwatch.GetElapsedTime(Volatile.Read(ref _last)) >= _every
                 : Stopwatch.GetElapsedTime(Volatile.Read(ref _lastNudge)) >= _every;
