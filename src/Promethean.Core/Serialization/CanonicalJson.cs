@@ -80,49 +80,30 @@ public static class CanonicalJson
     /// <summary>SHA-256 of an event's canonical bytes, memoized per instance.</summary>
     public static byte[] EventHash(Event e) => e.Memo.Hash ??= Sha256.Of(SerializeEvent(e));
 
-    /// <summary>
-    /// An event's hash as a component's hashing bytes hold it (a JSON base64 string), memoized per instance: written by
-    /// the writer and encoder the serializer uses, so splicing it in gives the bytes writing the hash would.
-    /// </summary>
-    internal static byte[] EventHashJson(Event e)
-    {
-        if (e.Memo.HashJson is { } json)
-            return json;
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(48);
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = HashOptions.Encoder, SkipValidation = true }))
-            writer.WriteBase64StringValue(EventHash(e));
-        return e.Memo.HashJson = buffer.WrittenSpan.ToArray();
-    }
-
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Event[], byte[]> ListDigests = new();
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Event[], byte[]> ListHashes = new();
 
     /// <summary>
-    /// A list of events as a component's hashing bytes hold it: a JSON base64 string of SHA-256 over the events'
-    /// hashes, one after another (32 bytes each; the empty list hashes nothing). Memoized per list, as a session keeps
-    /// its queue while other fields change.
+    /// SHA-256 over a list's events' hashes, one after another (32 bytes each; the empty list hashes nothing), memoized
+    /// per list: the hash of a tick's events in, and a session's queue in its component's hashing bytes (a session keeps
+    /// its queue while other fields change).
     /// </summary>
-    internal static byte[] EventListDigestJson(ImmutableArray<Event> events)
+    internal static byte[] EventListHash(ImmutableArray<Event> events)
     {
         var array = System.Runtime.InteropServices.ImmutableCollectionsMarshal.AsArray(events) ?? [];
-        if (ListDigests.TryGetValue(array, out var memo))
+        if (ListHashes.TryGetValue(array, out var memo))
             return memo;
         var hashes = ArrayPool<byte>.Shared.Rent(Math.Max(1, array.Length * 32));
         try
         {
             for (var i = 0; i < array.Length; i++)
                 EventHash(array[i]).CopyTo(hashes, i * 32);
-            Span<byte> digest = stackalloc byte[32];
-            Sha256.Of(hashes.AsSpan(0, array.Length * 32), digest);
-            var buffer = new ArrayBufferWriter<byte>(48);
-            using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = HashOptions.Encoder, SkipValidation = true }))
-                writer.WriteBase64StringValue(digest);
-            memo = buffer.WrittenSpan.ToArray();
+            memo = Sha256.Of(hashes.AsSpan(0, array.Length * 32));
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(hashes);
         }
-        ListDigests.AddOrUpdate(array, memo);
+        ListHashes.AddOrUpdate(array, memo);
         return memo;
     }
 

@@ -13,9 +13,6 @@ internal sealed class CanonicalMemo : IEquatable<CanonicalMemo>
 
     public byte[]? Hash { get; set; }
 
-    /// <summary>The hash as the JSON string (quoted base64) that stands for the event in a component's hashing bytes.</summary>
-    public byte[]? HashJson { get; set; }
-
     /// <summary>What ingest derives from a chat message alone (<see cref="Ingest.MessageFacts"/>).</summary>
     public Ingest.MessageFacts? Facts { get; set; }
 

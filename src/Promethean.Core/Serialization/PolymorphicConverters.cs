@@ -10,7 +10,8 @@ namespace Promethean.Core.Serialization;
 /// <summary>
 /// Writes an <see cref="Event"/> held by its base type (e.g. in a session queue) with all of its
 /// runtime type's fields and its seed type string, and reads it back to the right record. In hashing
-/// mode it writes the event's memoized hash instead, so a long queue costs one hash per new event.
+/// mode it writes the event's memoized hash (base64) instead; a list of events is one hash
+/// (<see cref="EventArrayJsonConverter"/>).
 /// </summary>
 public sealed class EventJsonConverter(bool hashing) : JsonConverter<Event>
 {
@@ -25,7 +26,7 @@ public sealed class EventJsonConverter(bool hashing) : JsonConverter<Event>
     public override void Write(Utf8JsonWriter writer, Event value, JsonSerializerOptions options)
     {
         if (hashing)
-            writer.WriteRawValue(CanonicalJson.EventHashJson(value), skipInputValidation: true);
+            writer.WriteBase64StringValue(CanonicalJson.EventHash(value));
         else
             writer.WriteRawValue(CanonicalJson.SerializeEvent(value), skipInputValidation: true);
     }
@@ -34,7 +35,7 @@ public sealed class EventJsonConverter(bool hashing) : JsonConverter<Event>
 /// <summary>
 /// A list of events (a session's queue) written element by element as <see cref="EventJsonConverter"/> writes one:
 /// the same bytes as the serializer's own collection converter, without its per-element dispatch. In hashing mode the
-/// list is one string, its digest (<see cref="CanonicalJson.EventListDigestJson"/>, memoized per list): writing a full
+/// list is one base64 string, its hash (<see cref="CanonicalJson.EventListHash"/>, memoized per list): writing a full
 /// 64-event queue as 64 hashes and hashing the 3 KB that made cost ~10 µs of each session changed in a tick.
 /// </summary>
 public sealed class EventArrayJsonConverter(bool hashing) : JsonConverter<ImmutableArray<Event>>
@@ -55,7 +56,7 @@ public sealed class EventArrayJsonConverter(bool hashing) : JsonConverter<Immuta
     {
         if (hashing)
         {
-            writer.WriteRawValue(CanonicalJson.EventListDigestJson(value), skipInputValidation: true);
+            writer.WriteBase64StringValue(CanonicalJson.EventListHash(value));
             return;
         }
         writer.WriteStartArray();

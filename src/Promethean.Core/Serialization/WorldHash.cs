@@ -22,13 +22,11 @@ public sealed record WorldHash(string Hex, ImmutableSortedDictionary<string, str
     /// The version of what is hashed and how, recorded with a store's genesis (a journal's tick hashes can only be
     /// checked by a build that computes its format). 1: an event list in a component's hashing bytes was the list of
     /// its events' hashes, and a table entry's term was SHA-256(id, component hash). 2 (2026-12-07): an event list is
-    /// one digest (<see cref="CanonicalJson.EventListDigestJson"/>), and an entry's term is XXH3 (<see cref="EntryHash"/>).
+    /// one hash (<see cref="CanonicalJson.EventListHash"/>), and an entry's term is XXH3 (<see cref="EntryHash"/>).
     /// </summary>
     public const int Format = 2;
 
     private static readonly ConditionalWeakTable<object, TableSum> TableCache = new();
-
-    private static readonly ConditionalWeakTable<Events.Event[], string> ListCache = new();
 
     /// <summary>Hashes <paramref name="world"/>; with the <paramref name="previous"/> tick's world, only changed entries are hashed.</summary>
     public static WorldHash Compute(World world, World? previous = null) =>
@@ -138,17 +136,7 @@ public sealed record WorldHash(string Hex, ImmutableSortedDictionary<string, str
     }
 
     /// <summary>The hash of a tick's events in, memoized per array (the runtime computes it while the systems run).</summary>
-    public static string EventsInHex(ImmutableArray<Events.Event> events)
-    {
-        var array = System.Runtime.InteropServices.ImmutableCollectionsMarshal.AsArray(events);
-        if (array is null || array.Length == 0)
-            return ToHex(ListHash([]));
-        if (ListCache.TryGetValue(array, out var hex))
-            return hex;
-        hex = ToHex(ListHash(events.Select(CanonicalJson.EventHash)));
-        ListCache.AddOrUpdate(array, hex);
-        return hex;
-    }
+    public static string EventsInHex(ImmutableArray<Events.Event> events) => ToHex(CanonicalJson.EventListHash(events));
 
     /// <summary>Computes and memoizes the hash of one item of <see cref="Unhashed"/> (thread-safe: the memos are write-once).</summary>
     public static void HashItem(object item)
