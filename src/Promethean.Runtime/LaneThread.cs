@@ -40,6 +40,24 @@ internal sealed class LaneThread
             _wake.Set();
     }
 
+    /// <summary>Queues <paramref name="work"/> and returns its result; the task's continuations run elsewhere, never on this thread.</summary>
+    public Task<T> Run<T>(Func<T> work)
+    {
+        var result = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Post(() =>
+        {
+            try
+            {
+                result.SetResult(work());
+            }
+            catch (Exception e)
+            {
+                result.SetException(e);
+            }
+        });
+        return result.Task;
+    }
+
     private void Loop()
     {
         var idleSince = Stopwatch.GetTimestamp();

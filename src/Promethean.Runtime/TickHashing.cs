@@ -38,8 +38,7 @@ public static class TickHashing
     {
         if (batch.Length < PrehashMinEvents)
             return Task.CompletedTask;
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        LaneThread.Shared.Post(() =>
+        return LaneThread.Shared.Run(() =>
         {
             try
             {
@@ -50,9 +49,8 @@ public static class TickHashing
             {
                 // Left unmemoized: the tick that takes the batch meets the same input and reports it.
             }
-            done.SetResult();
+            return true;
         });
-        return done.Task;
     }
 
     /// <summary>
@@ -171,25 +169,11 @@ public sealed class HashLane
     }
 
     /// <summary>
-    /// Runs <paramref name="next"/> on the lane once its work is done, however it ended: no thread waits for the lane.
+    /// Runs <paramref name="next"/> on the lane once its work is done, however it ended (the lane thread runs pieces in
+    /// the order posted): no thread waits for the lane.
     /// The task's continuations run elsewhere, never on the lane's thread.
     /// </summary>
-    internal Task<T> Then<T>(Func<T> next)
-    {
-        var result = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        LaneThread.Shared.Post(() =>
-        {
-            try
-            {
-                result.SetResult(next());
-            }
-            catch (Exception e)
-            {
-                result.SetException(e);
-            }
-        });
-        return result.Task;
-    }
+    internal Task<T> Then<T>(Func<T> next) => LaneThread.Shared.Run(next);
 
     /// <summary>Waits, spinning, until the lane's work is done, however it ended (see <see cref="Post"/>).</summary>
     public void Wait()
