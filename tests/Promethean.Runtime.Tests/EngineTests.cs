@@ -164,13 +164,7 @@ public sealed class EngineTests
                 engine.Step([new DiscordMessageNew(i.ToString(), "c", null, "u", "ada", false, "msg " + i, i)], i * 1000);
             Replayer.Replay(store, Systems).Ok.ShouldBeTrue();
         }
-        using (var db = new SqliteConnection($"Data Source={dbPath};Pooling=false"))
-        {
-            db.Open();
-            using var cmd = db.CreateCommand();
-            cmd.CommandText = "UPDATE journal SET events_in = replace(events_in, 'msg 3', 'msg three') WHERE tick = 3";
-            cmd.ExecuteNonQuery().ShouldBe(1);
-        }
+        EditOutside(dbPath, "UPDATE journal SET events_in = replace(events_in, 'msg 3', 'msg three') WHERE tick = 3").ShouldBe(1);
         using (var store = SqliteStore.Open(dbPath))
         {
             var report = Replayer.Replay(store, Systems);
@@ -201,13 +195,7 @@ public sealed class EngineTests
             engine.Step([new DiscordMessageNew("1", "c", null, "u", "ada", false, "hello", 1)], 1000);
             Replayer.Replay(store, Systems).Ok.ShouldBeTrue();
         }
-        using (var db = new SqliteConnection($"Data Source={dbPath};Pooling=false"))
-        {
-            db.Open();
-            using var cmd = db.CreateCommand();
-            cmd.CommandText = "DELETE FROM world_meta WHERE key = 'hash_format'";
-            cmd.ExecuteNonQuery().ShouldBe(1);
-        }
+        EditOutside(dbPath, "DELETE FROM world_meta WHERE key = 'hash_format'").ShouldBe(1);
         using (var store = SqliteStore.Open(dbPath))
         {
             store.HashFormat.ShouldBe(1);
@@ -224,6 +212,16 @@ public sealed class EngineTests
         (code, output, err) = await Repo.RunCliAsync(dir.Path, "status", "--json", "--data-dir", "data");
         code.ShouldBe(0, err);
         System.Text.Json.JsonDocument.Parse(output).RootElement.GetProperty("hashFormat").GetInt32().ShouldBe(1);
+    }
+
+    /// <summary>Changes a closed store's file through a connection of its own, as a hand at the file would; returns the rows changed.</summary>
+    private static int EditOutside(string dbPath, string sql)
+    {
+        using var db = new SqliteConnection($"Data Source={dbPath};Pooling=false");
+        db.Open();
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = sql;
+        return cmd.ExecuteNonQuery();
     }
 
     /// <summary>A clock stopped at <paramref name="unixMs"/>, so a daemon tick's time stamp is known.</summary>
